@@ -1,0 +1,6 @@
+import { eventQueue } from "./eventq.js";
+import type { Benchmark } from "./harness.js";
+import { blocking } from "./task.js";
+
+/** Every benchmark `npm run bench` runs, in report order. A new benchmark adds one line here. */
+export const benchmarks: readonly Benchmark[] = [eventQueue, blocking];

@@ -1,0 +1,49 @@
+/**
+ * The contract between the `vplat` dispatcher and its subcommands.
+ *
+ * A command gets its arguments (after its own name) and an `Io`, and returns the process exit
+ * code. It never calls `process.exit` and never prints except through `io`, so every command
+ * can be run in-process by the tests.
+ */
+
+/** Where a command reads and writes. `main.ts` binds these to the process; tests bind them to buffers. */
+export interface Io {
+  readonly stdout: Output;
+  readonly stderr: Output;
+  /** Reads all of standard input (for `-` file arguments). */
+  readStdin(): Promise<Uint8Array>;
+  /** Reads a whole file; rejects with a Node-style error (`code: 'ENOENT'`…) when it cannot. */
+  readFile(path: string): Promise<Uint8Array>;
+  /** Opens a file for streaming output; the returned writer must be closed. */
+  createFile(path: string): Output & { close(): void };
+  /** Monotonic wall time in milliseconds, for progress and speed reports only (never fed to the simulation). */
+  wallMs(): number;
+}
+
+export interface Output {
+  write(text: string): void;
+  readonly isTTY: boolean;
+}
+
+/** Exit codes shared by every subcommand (documented in the README). */
+export const ExitCode = {
+  ok: 0,
+  /** The command ran and found a problem: lint errors, a failed self-test, a simulation error. */
+  failure: 1,
+  /** The command line or an input file was malformed; nothing was run. */
+  usage: 2,
+} as const;
+
+export interface Command {
+  readonly name: string;
+  /** One line for `vplat --help`. */
+  readonly summary: string;
+  /** The full `vplat NAME --help` text. */
+  readonly usage: string;
+  run(args: readonly string[], io: Io): Promise<number>;
+}
+
+/** A command-line mistake: printed with the command's usage hint and exit code 2. */
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}

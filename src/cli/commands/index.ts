@@ -1,0 +1,5 @@
+import type { Command } from "../command.js";
+import { demo } from "./demo.js";
+
+/** Every subcommand, in the order `vplat --help` lists them. A new module adds one line here. */
+export const commands: readonly Command[] = [demo];

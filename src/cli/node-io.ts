@@ -1,0 +1,41 @@
+import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import type { Io, Output } from "./command.js";
+
+function fdOutput(fd: number, isTTY: boolean): Output {
+  return {
+    isTTY,
+    // Synchronous writes keep the output ordered and the memory bounded, whatever the consumer's speed.
+    write(text: string) {
+      writeAll(fd, text);
+    },
+  };
+}
+
+function writeAll(fd: number, text: string): void {
+  const bytes = Buffer.from(text, "utf8");
+  let done = 0;
+  while (done < bytes.length) {
+    try {
+      done += writeSync(fd, bytes, done);
+    } catch (err) {
+      // A non-blocking pipe that is momentarily full: try again; anything else is real.
+      if ((err as NodeJS.ErrnoException).code !== "EAGAIN") throw err;
+    }
+  }
+}
+
+/** The real process: file descriptors 1 and 2, the file system, and a monotonic wall clock. */
+export function nodeIo(): Io {
+  return {
+    stdout: fdOutput(1, process.stdout.isTTY === true),
+    stderr: fdOutput(2, process.stderr.isTTY === true),
+    readStdin: async () => readFileSync(0),
+    readFile: async (path) => readFile(path),
+    createFile(path) {
+      const fd = openSync(path, "w");
+      return { ...fdOutput(fd, false), close: () => closeSync(fd) };
+    },
+    wallMs: () => performance.now(),
+  };
+}

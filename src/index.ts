@@ -1,0 +1,6 @@
+/**
+ * vplat as a library: the simulation substrate now; device models, kernel ports and boards as
+ * they land. Nothing exported here imports a Node-only module, so it bundles for the browser.
+ */
+export * from "./sim/index.js";
+export { VERSION } from "./version.js";
