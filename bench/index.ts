@@ -1,6 +1,7 @@
 import { eventQueue } from "./eventq.js";
 import type { Benchmark } from "./harness.js";
 import { blocking } from "./task.js";
+import { cmdqDisasm } from "./cmdq-disasm.js";
 
 /** Every benchmark `npm run bench` runs, in report order. A new benchmark adds one line here. */
-export const benchmarks: readonly Benchmark[] = [eventQueue, blocking];
+export const benchmarks: readonly Benchmark[] = [eventQueue, blocking, cmdqDisasm];

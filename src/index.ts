@@ -3,4 +3,5 @@
  * they land. Nothing exported here imports a Node-only module, so it bundles for the browser.
  */
 export * from "./sim/index.js";
+export * as cmdq from "./tools/cmdq/index.js";
 export { VERSION } from "./version.js";

@@ -22,6 +22,8 @@ export interface Io {
 
 export interface Output {
   write(text: string): void;
+  /** Binary output (e.g. an assembled command buffer). */
+  writeBytes(bytes: Uint8Array): void;
   readonly isTTY: boolean;
 }
 

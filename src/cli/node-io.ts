@@ -7,13 +7,15 @@ function fdOutput(fd: number, isTTY: boolean): Output {
     isTTY,
     // Synchronous writes keep the output ordered and the memory bounded, whatever the consumer's speed.
     write(text: string) {
-      writeAll(fd, text);
+      writeAll(fd, Buffer.from(text, "utf8"));
+    },
+    writeBytes(bytes: Uint8Array) {
+      writeAll(fd, bytes);
     },
   };
 }
 
-function writeAll(fd: number, text: string): void {
-  const bytes = Buffer.from(text, "utf8");
+function writeAll(fd: number, bytes: Uint8Array): void {
   let done = 0;
   while (done < bytes.length) {
     try {

@@ -1,5 +1,6 @@
 import type { Command } from "../command.js";
 import { demo } from "./demo.js";
+import { cmdq } from "./cmdq.js";
 
 /** Every subcommand, in the order `vplat --help` lists them. A new module adds one line here. */
-export const commands: readonly Command[] = [demo];
+export const commands: readonly Command[] = [demo, cmdq];
