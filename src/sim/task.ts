@@ -183,6 +183,17 @@ export class Task<T = unknown> {
     return this.resultValue;
   }
 
+  /**
+   * Wakes the task if it is waiting, whatever it waits on (Linux wake_up_process): it leaves its
+   * queue and resumes at the next event boundary with `reason`. Returns false if it was not waiting.
+   */
+  wakeUp(reason: Wake = Wake.Signalled): boolean {
+    if (this.state !== TaskState.Waiting) return false;
+    this.queue?.remove(this);
+    this.resumeSoon(reason);
+    return true;
+  }
+
   /** @internal Wake-up from a WaitQueue: resume at the next event boundary at the current time. */
   resumeSoon(reason: Wake): void {
     if (this.state !== TaskState.Waiting) return;

@@ -93,6 +93,23 @@ describe("tasks blocking in virtual time", () => {
     expect(q.length).toBe(0);
   });
 
+  it("wakes a particular task out of its queue with wakeUp, with the reason given", () => {
+    const clock = new Clock();
+    const q = new WaitQueue();
+    const log: string[] = [];
+    const tasks = ["a", "b"].map((n) =>
+      spawn(clock, n, (function* (): Co {
+        const why = yield* wait(q, -1);
+        log.push(`${n}:${why === Wake.TimedOut ? "timeout" : "signalled"}@${clock.now}`);
+      })()),
+    );
+    clock.newTimer("wake-b", () => tasks[1]!.wakeUp(Wake.TimedOut)).mod(10);
+    clock.newTimer("wake-a", () => q.wakeOne()).mod(20);
+    clock.run(100);
+    expect(log).toEqual(["b:timeout@10", "a:signalled@20"]);
+    expect(tasks[0]!.wakeUp()).toBe(false);
+  });
+
   it("joins a task and returns its result", () => {
     const clock = new Clock();
     const worker = spawn(clock, "worker", (function* (): Co<number> {
