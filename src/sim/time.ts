@@ -83,6 +83,26 @@ export function nsAtTick(k: number, periodFs: number): Ns {
   return mulDiv(k, periodFs, FS_PER_NS, true) as Ns;
 }
 
+function gcd(a: number, b: number): number {
+  while (b !== 0) [a, b] = [b, a % b];
+  return a;
+}
+
+/**
+ * Cycles of a counter running at `hz` (an integer frequency) after `t` ns: floor(t · hz / 10^9),
+ * exact. The ratio is reduced first (13 MHz is 13/1000 per ns), so any frequency whose reduced
+ * ratio has numerator · denominator < 2^53 works, which covers every real clock.
+ */
+export function cyclesAt(t: number, hz: number): number {
+  checkCount(t, "time");
+  if (!Number.isSafeInteger(hz) || hz <= 0) throw new TimeError(`a frequency must be a positive integer of Hz, got ${hz}`);
+  const g = gcd(hz, 1_000_000_000);
+  const num = hz / g;
+  const den = 1_000_000_000 / g;
+  if (num * den > Number.MAX_SAFE_INTEGER) throw new TimeError(`${hz} Hz cannot be converted exactly`);
+  return mulDiv(t, num, den, false);
+}
+
 /** Counter frequency in Hz for a period in femtoseconds (for display; not used on exact paths). */
 export function periodFsToHz(periodFs: number): number {
   return 1e15 / periodFs;

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { TimeError, formatNs, ms, ns, nsAtTick, parseDuration, sec, ticksAt } from "../../src/sim/time.js";
+import { TimeError, cyclesAt, formatNs, ms, ns, nsAtTick, parseDuration, sec, ticksAt } from "../../src/sim/time.js";
 
 const HPET_FS = 69_841_279; // IA-PC HPET: 14.31818 MHz
 const QEMU_FS = 10_000_000; // QEMU's HPET: 100 MHz
@@ -62,6 +62,21 @@ describe("ticksAt / nsAtTick", () => {
     expect(() => ticksAt(1, 1e10)).toThrow(/period/);
     expect(() => nsAtTick(MAX, HPET_FS)).toThrow(/safe integer/);
     expect(() => ticksAt(MAX, 1)).toThrow(/safe integer/); // 2^53 ns at 1 fs is 9e21 ticks
+  });
+});
+
+describe("cyclesAt", () => {
+  it("counts an integer-frequency counter exactly (13 MHz and 19.2 MHz arch timers, a 2.4 GHz TSC)", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 50 }), fc.constantFrom(13_000_000, 2_400_000_000, 19_200_000, 1), (t, hz) => {
+        return cyclesAt(t, hz) === Number((BigInt(t) * BigInt(hz)) / 1_000_000_000n);
+      }),
+      { numRuns: 5_000 },
+    );
+    expect(() => cyclesAt(1, 0)).toThrow(TimeError);
+    expect(() => cyclesAt(-1, 5)).toThrow(TimeError);
+    // 14 318 179 Hz is coprime with 10^9: its ratio does not reduce, so only its period (ticksAt) is exact.
+    expect(() => cyclesAt(1, 14_318_179)).toThrow(/cannot be converted exactly/);
   });
 });
 
