@@ -1,0 +1,188 @@
+/**
+ * The machine every board builds on: one clock, one tracer, one bus, RAM, CPUs and a booted
+ * kernel, and the `KernelHost` through which that kernel touches the hardware.
+ *
+ * Boards construct the device models on `clock`/`tracer`/`bus`, then call `attachCpus` with
+ * each CPU's interrupt controller and the kernel's interrupt entry, then `boot`. Faults that
+ * concern the CPU's view of the hardware are injected here, because this is where the CPU's
+ * loads and stores pass:
+ * - `stall(cpu, at, duration)`: an SMI. The CPU takes no interrupt during the window, and any
+ *   MMIO access it would make inside it waits until the window ends.
+ * - `delayAccess(...)`: the CPU is held for `delay` ns just before a matching MMIO access (an
+ *   SMI landing between two accesses of a driver, e.g. between reading the HPET counter and
+ *   writing the comparator) — the deterministic way to hit a race window of zero width.
+ * - `postWrite(...)`: matching writes reach the device `latency` ns after the CPU issued them
+ *   (a chipset that delays comparator writes).
+ */
+import { Bus, type BusErrorPolicy } from "../sim/bus.js";
+import { Clock } from "../sim/clock.js";
+import type { IrqLine } from "../sim/irq.js";
+import { Tracer, defineEvents, ev } from "../sim/trace.js";
+import { cyclesAt } from "../sim/time.js";
+import { Kernel, runInKernel, type KernelConfig, type KernelHost } from "../linux/kernel/instance.js";
+import { Cpu, type InterruptAcknowledge } from "./cpu.js";
+
+export const faultEvents = defineEvents("fault", {
+  fault_stall: ev<[cpu: string, until: number]>("instant", ["cpu", "until"], { track: "cpu" }),
+  fault_access_delayed: ev<[cpu: string, addr: number, delay: number]>("instant", ["cpu", "addr:x", "delay"], { track: "cpu" }),
+  fault_write_posted: ev<[addr: number, value: number, latency: number]>("instant", ["addr:x", "value:x", "latency"]),
+});
+
+export interface MachineProps {
+  readonly cpus: number;
+  readonly kernel: KernelConfig;
+  readonly ram: { readonly base: number; readonly bytes: Uint8Array };
+  /** Frequency of the CPU's own counter (x86 TSC, arm64 CNTVCT). */
+  readonly cpuCounterHz: number;
+  readonly busPolicy?: BusErrorPolicy;
+}
+
+/** An access matcher: a CPU (or any), an address range and a direction. */
+export interface AccessMatch {
+  readonly cpu?: number;
+  readonly addr: number;
+  /** Bytes covered from `addr` (default 4). */
+  readonly size?: number;
+  readonly write: boolean;
+}
+
+interface DelayRule extends AccessMatch {
+  readonly after: number;
+  readonly delay: number;
+  remaining: number;
+}
+
+interface PostRule extends AccessMatch {
+  readonly latency: number;
+}
+
+/** A controller in front of a CPU: its INTR line and its acknowledge cycle. */
+export interface CpuController extends InterruptAcknowledge {
+  readonly intr: IrqLine;
+}
+
+export class Machine {
+  readonly clock = new Clock();
+  readonly tracer: Tracer;
+  readonly bus: Bus;
+  readonly kernel: Kernel;
+  readonly cpus: Cpu[] = [];
+  /** The CPU whose MMIO access is in progress, or -1 (a device's own activity). */
+  accessCpu = -1;
+  /** Faults that fired (for reports): one line each. */
+  readonly faultsHit: string[] = [];
+  private readonly delays: DelayRule[] = [];
+  private readonly posts: PostRule[] = [];
+
+  constructor(readonly props: MachineProps) {
+    this.tracer = new Tracer(this.clock);
+    this.bus = new Bus(this.tracer, props.busPolicy ?? "ignore");
+    this.kernel = new Kernel(this.host(), props.kernel);
+  }
+
+  /** Connects each CPU to its interrupt controller; `interrupt` is the kernel's entry for a vector. */
+  attachCpus(controllers: readonly CpuController[], interrupt: (cpu: number, vector: number) => void): void {
+    if (controllers.length !== this.props.cpus) throw new RangeError(`${this.props.cpus} CPUs need ${this.props.cpus} controllers, got ${controllers.length}`);
+    const k = this.kernel;
+    controllers.forEach((ctl, i) => {
+      const cpu = new Cpu(i, this.clock, ctl, {
+        irqsDisabled: (c) => k.irqs_off[c] !== 0,
+        interrupt: (c, vector) => runInKernel(k, c, () => interrupt(c, vector)),
+      });
+      ctl.intr.connect(cpu, 0);
+      this.cpus.push(cpu);
+    });
+  }
+
+  /** Runs `fn` as kernel code on `cpu`. */
+  inKernel<T>(cpu: number, fn: () => T): T {
+    return runInKernel(this.kernel, cpu, fn);
+  }
+
+  /** An SMI: `cpu` executes nothing from `at` for `duration` ns. */
+  stall(cpu: number, at: number, duration: number): void {
+    const target = this.cpuAt(cpu);
+    this.clock.newTimer(`smi.cpu${cpu}`, () => {
+      target.stall(at + duration);
+      this.faultsHit.push(`${at} ns: SMI on CPU${cpu} for ${duration} ns`);
+      if (this.tracer.on) this.tracer.emit(faultEvents.fault_stall, `cpu${cpu}`, at + duration);
+    }).mod(at);
+  }
+
+  /** Holds the CPU for `delay` ns before the next `times` accesses matching `match` at or after `after`. */
+  delayAccess(match: AccessMatch, after: number, delay: number, times = 1): void {
+    this.delays.push({ ...match, after, delay, remaining: times });
+  }
+
+  /** Matching writes reach the device `latency` ns after the CPU issues them. */
+  postWrite(match: Omit<AccessMatch, "write">, latency: number): void {
+    this.posts.push({ ...match, write: true, latency });
+  }
+
+  private cpuAt(cpu: number): Cpu {
+    const c = this.cpus[cpu];
+    if (c === undefined) throw new RangeError(`no CPU ${cpu}`);
+    return c;
+  }
+
+  private host(): KernelHost {
+    const props = this.props;
+    return {
+      clock: this.clock,
+      tracer: this.tracer,
+      nr_cpu_ids: props.cpus,
+      ram: props.ram,
+      cpu_counter_hz: props.cpuCounterHz,
+      read_cpu_counter: () => cyclesAt(this.clock.now, props.cpuCounterHz),
+      mmio_read: (cpu, addr, size) => this.access(cpu, addr, size, false, () => this.bus.read(addr, size)),
+      mmio_write: (cpu, addr, size, value) => this.access(cpu, addr, size, true, () => this.deliverWrite(addr, size, value)),
+      mmio_read64: (cpu, addr) => this.access(cpu, addr, 8, false, () => this.bus.read64(addr)),
+      mmio_write64: (cpu, addr, value) => this.access(cpu, addr, 8, true, () => this.bus.write64(addr, value)),
+      irqs_enabled: (cpu) => this.cpus[cpu]?.kick(),
+      send_ipi: (cpu, handler) => this.cpuAt(cpu).sendIpi(handler),
+    };
+  }
+
+  /** Performs an access by `cpu`, after any stall or injected delay that applies to it. */
+  private access<T>(cpu: number, addr: number, size: number, write: boolean, perform: () => T): T {
+    this.waitOutStall(cpu);
+    this.applyDelay(cpu, addr, size, write);
+    const outer = this.accessCpu;
+    this.accessCpu = cpu;
+    try {
+      return perform();
+    } finally {
+      this.accessCpu = outer;
+    }
+  }
+
+  private waitOutStall(cpu: number): void {
+    const until = this.cpus[cpu]?.stalledUntil ?? 0;
+    if (until > this.clock.now) this.clock.run(until);
+  }
+
+  private applyDelay(cpu: number, addr: number, size: number, write: boolean): void {
+    const now = this.clock.now;
+    const rule = this.delays.find((r) => r.remaining > 0 && now >= r.after && matches(r, cpu, addr, size, write));
+    if (rule === undefined) return;
+    rule.remaining--;
+    this.faultsHit.push(`${now} ns: CPU${cpu} held ${rule.delay} ns before its ${write ? "write to" : "read of"} 0x${addr.toString(16)}`);
+    if (this.tracer.on) this.tracer.emit(faultEvents.fault_access_delayed, `cpu${cpu}`, addr, rule.delay);
+    this.clock.run(now + rule.delay);
+  }
+
+  /** Writes now, or later when a posted-write rule covers the address. */
+  private deliverWrite(addr: number, size: 1 | 2 | 4, value: number): void {
+    const rule = this.posts.find((r) => addr >= r.addr && addr + size <= r.addr + (r.size ?? 4));
+    if (rule === undefined) {
+      this.bus.write(addr, size, value);
+      return;
+    }
+    if (this.tracer.on) this.tracer.emit(faultEvents.fault_write_posted, addr, value, rule.latency);
+    this.clock.newTimer("posted-write", () => this.bus.write(addr, size, value)).mod(this.clock.now + rule.latency);
+  }
+}
+
+function matches(m: AccessMatch, cpu: number, addr: number, size: number, write: boolean): boolean {
+  return (m.cpu === undefined || m.cpu === cpu) && m.write === write && addr >= m.addr && addr + size <= m.addr + (m.size ?? 4);
+}
