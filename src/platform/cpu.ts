@@ -6,7 +6,9 @@
  * that call. It arms its own zero-delay timer, and at that event boundary, if the kernel has
  * interrupts enabled on this CPU and the CPU is not stalled, it acknowledges the controller
  * (INTA) and runs the kernel's handler for the vector. Inter-processor interrupts queue here
- * too. A stall (an SMI) holds everything until it ends.
+ * too. A stall (an SMI) holds everything until it ends. An optional entry latency delays the
+ * handler after INTR, as a real CPU's interrupt entry does; without it a device that fires a
+ * few nanoseconds before the kernel's deadline (HPET tick rounding) would be seen as early.
  */
 import type { Clock, Timer } from "../sim/clock.js";
 import type { IrqSink } from "../sim/irq.js";
@@ -38,6 +40,8 @@ export class Cpu implements IrqSink {
     private readonly clock: Clock,
     private readonly controller: InterruptAcknowledge,
     private readonly entry: CpuEntry,
+    /** Time from INTR to the handler's first instruction (pipeline drain, IDT, entry code). */
+    private readonly entryLatency = 0,
   ) {
     this.timer = clock.newTimer(`cpu${index}.intr`, () => this.service());
   }
@@ -57,7 +61,7 @@ export class Cpu implements IrqSink {
   /** Something may be deliverable (interrupts re-enabled, a stall ended): look at the next boundary. */
   kick(): void {
     if (!this.intrHigh && this.ipis.length === 0) return;
-    const at = Math.max(this.clock.now, this.stalledUntil);
+    const at = Math.max(this.clock.now + this.entryLatency, this.stalledUntil);
     if (!this.timer.pending || (this.timer.expires ?? at) > at) this.timer.mod(at);
   }
 

@@ -35,6 +35,8 @@ export interface MachineProps {
   /** Frequency of the CPU's own counter (x86 TSC, arm64 CNTVCT). */
   readonly cpuCounterHz: number;
   readonly busPolicy?: BusErrorPolicy;
+  /** Interrupt entry latency of every CPU, in ns (default 0). */
+  readonly irqEntryNs?: number;
 }
 
 /** An access matcher: a CPU (or any), an address range and a direction. */
@@ -88,11 +90,14 @@ export class Machine {
       const cpu = new Cpu(i, this.clock, ctl, {
         irqsDisabled: (c) => k.irqs_off[c] !== 0,
         interrupt: (c, vector) => runInKernel(k, c, () => interrupt(c, vector)),
-      });
+      }, this.props.irqEntryNs ?? 0);
       ctl.intr.connect(cpu, 0);
       this.cpus.push(cpu);
     });
   }
+
+  /** What the board does when a CPU enters or leaves deep idle (e.g. stop its LAPIC timer). */
+  onDeepIdle: (cpu: number, on: boolean) => void = () => {};
 
   /** Runs `fn` as kernel code on `cpu`. */
   inKernel<T>(cpu: number, fn: () => T): T {
@@ -139,6 +144,7 @@ export class Machine {
       mmio_read64: (cpu, addr) => this.access(cpu, addr, 8, false, () => this.bus.read64(addr)),
       mmio_write64: (cpu, addr, value) => this.access(cpu, addr, 8, true, () => this.bus.write64(addr, value)),
       irqs_enabled: (cpu) => this.cpus[cpu]?.kick(),
+      set_deep_idle: (cpu, on) => this.onDeepIdle(cpu, on),
       send_ipi: (cpu, handler) => this.cpuAt(cpu).sendIpi(handler),
     };
   }

@@ -46,6 +46,7 @@ export function testMachine(config: Partial<KernelConfig> & { cpus?: number; ram
     mmio_write64: (_cpu, addr, value) => bus.write64(addr, value),
     ram,
     irqs_enabled: () => {},
+    set_deep_idle: () => {},
     send_ipi: (_cpu, handler) => clock.newTimer("ipi", handler).mod(clock.now),
     read_cpu_counter: () => clock.now,
     cpu_counter_hz: 1_000_000_000,

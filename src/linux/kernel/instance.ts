@@ -35,6 +35,10 @@ export interface KernelHost {
    * boundary when that CPU accepts interrupts (the broadcast tick uses it).
    */
   send_ipi(cpu: number, handler: () => void): void;
+  /** The CPU enters (true) or leaves (false) a deep C-state, where some timers may stop. */
+  set_deep_idle(cpu: number, on: boolean): void;
+  /** CPU features the kernel finds with CPUID (e.g. "arat": the APIC timer runs in deep idle). */
+  readonly cpu_features?: ReadonlySet<string>;
   /** The CPU's own free-running counter (x86 TSC, arm64 CNTVCT) and its frequency. */
   read_cpu_counter(cpu: number): number;
   readonly cpu_counter_hz: number;

@@ -6,11 +6,12 @@
  * Switches (KernelConfig.switches):
  * - "clockevents.delta2ns-2007": `clockevent_delta2ns` truncates (2.6.21–2.6.3x) instead of
  *   rounding up as mainline's cev_delta2ns does (spec §2.4).
- * - "clockevents.no-retry-2007": `clockevents_program_event` returns -ETIME to its caller
- *   instead of retrying with the minimum delta and raising it (mainline's
- *   GENERIC_CLOCKEVENTS_MIN_ADJUST ladder, spec §2.5).
+ * - "clockevents.min-adjust-2007": a forced programming that keeps failing raises min_delta_ns
+ *   the 2.6.21 way (tick_dev_program_event): by half again after every three tries, with no cap
+ *   and no giving up, printing twice the new value; instead of mainline's
+ *   GENERIC_CLOCKEVENTS_MIN_ADJUST ladder capped at one jiffy (spec §2.5).
  */
-import { WARN } from "../../include/linux/bug.js";
+import { KernelBug, WARN } from "../../include/linux/bug.js";
 import type { cpumask_t } from "../../include/linux/cpumask.js";
 import { ETIME } from "../../include/linux/errno.js";
 import { KTIME_MAX, LONG_MAX, NSEC_PER_SEC, UINT_MAX, u64_mul_shr } from "../../include/linux/math64.js";
@@ -153,11 +154,21 @@ export function clockevents_config_and_register(dev: clock_event_device, freq: n
   clockevents_register_device(dev);
 }
 
-/** clockevents_register_device(): offers the device to the tick of the registering CPU. */
+/**
+ * clockevents_register_device(): offers the device to the tick of the registering CPU, then
+ * re-offers any device it displaced (clockevents_notify_released), which is how the HPET's
+ * legacy channel becomes the broadcast device once the LAPIC takes the boot CPU's tick.
+ */
 export function clockevents_register_device(dev: clock_event_device): void {
   WARN(dev.mode !== CLOCK_EVT_MODE_UNUSED, `clockevents_register_device: ${dev.name} is not unused`);
   statics().devices.push(dev);
   tick_check_new_device(dev);
+  clockevents_notify_released();
+}
+
+function clockevents_notify_released(): void {
+  const s = statics();
+  while (s.released.length > 0) tick_check_new_device(s.released.shift()!);
 }
 
 /** clockevents_set_mode(): calls the driver only on a change. */
@@ -184,6 +195,8 @@ export function clockevents_shutdown(dev: clock_event_device): void {
 export function clockevents_exchange_device(old: clock_event_device | null, dev: clock_event_device | null): void {
   const s = statics();
   if (old !== null) {
+    // The released device's interrupts, if any still come, reach nothing (mainline sets the noop handler).
+    old.event_handler = clockevents_handle_noop;
     clockevents_set_mode(old, CLOCK_EVT_MODE_UNUSED);
     s.released.push(old);
   }
@@ -206,10 +219,9 @@ export function clockevents_program_event(dev: clock_event_device, expires: numb
   dev.next_event = expires;
   if (dev.mode === CLOCK_EVT_MODE_SHUTDOWN) return 0;
   const delta = expires - ktime_get();
-  const retry = force && !switch_on("clockevents.no-retry-2007");
-  if (delta <= 0) return retry ? clockevents_program_min_delta(dev) : -ETIME;
+  if (delta <= 0) return force ? clockevents_program_min_delta(dev) : -ETIME;
   const rc = program_delta(dev, delta);
-  return rc !== 0 && retry ? clockevents_program_min_delta(dev) : rc;
+  return rc !== 0 && force ? clockevents_program_min_delta(dev) : rc;
 }
 
 /** MIN_DELTA_LIMIT: the ladder never raises the minimum beyond one jiffy. */
@@ -228,21 +240,36 @@ function clockevents_increase_min_delta(dev: clock_event_device): number {
     return -ETIME;
   }
   if (dev.min_delta_ns < 5000) dev.min_delta_ns = 5000;
-  else dev.min_delta_ns += dev.min_delta_ns >> 1;
+  else dev.min_delta_ns += Math.floor(dev.min_delta_ns / 2);
   if (dev.min_delta_ns > min_delta_limit()) dev.min_delta_ns = min_delta_limit();
   printk(`${KERN_WARNING}CE: ${dev.name} increased min_delta_ns to ${dev.min_delta_ns} nsec`);
   return 0;
 }
 
-/** clockevents_program_min_delta() (GENERIC_CLOCKEVENTS_MIN_ADJUST). */
+/**
+ * 2.6.21's increase (tick_dev_program_event): no cap, no giving up; its message printed twice
+ * the value. A device that can never be programmed would spin the CPU forever there; once the
+ * minimum passes the device's maximum nothing can change, so that is reported as the hang it is.
+ */
+function increase_min_delta_2007(dev: clock_event_device): number {
+  dev.min_delta_ns = dev.min_delta_ns === 0 ? 5000 : dev.min_delta_ns + Math.floor(dev.min_delta_ns / 2);
+  printk(`${KERN_WARNING}CE: ${dev.name} increasing min_delta_ns to ${dev.min_delta_ns * 2} nsec`);
+  if (dev.min_delta_ns > dev.max_delta_ns) {
+    throw new KernelBug(`CPU ${kernel().cpu} hangs in tick_dev_program_event: ${dev.name} refuses every delta up to max_delta_ns (${dev.max_delta_ns} ns)`);
+  }
+  return 0;
+}
+
+/** clockevents_program_min_delta() (GENERIC_CLOCKEVENTS_MIN_ADJUST, or 2.6.21's loop). */
 function clockevents_program_min_delta(dev: clock_event_device): number {
+  const increase = switch_on("clockevents.min-adjust-2007") ? increase_min_delta_2007 : clockevents_increase_min_delta;
   for (let i = 0; ; ) {
     dev.next_event = ktime_get() + dev.min_delta_ns;
     if (dev.mode === CLOCK_EVT_MODE_SHUTDOWN) return 0;
     dev.retries++;
     if (dev.set_next_event(u64_mul_shr(dev.min_delta_ns, dev.mult, dev.shift), dev) === 0) return 0;
     if (++i > 2) {
-      if (clockevents_increase_min_delta(dev) !== 0) return -ETIME;
+      if (increase(dev) !== 0) return -ETIME;
       i = 0;
     }
   }

@@ -189,3 +189,17 @@ export function tick_broadcast_exit(): void {
   clockevents_set_mode(local, CLOCK_EVT_MODE_ONESHOT);
   clockevents_program_event(local, local.next_event, true);
 }
+
+/** tick_resume_broadcast(): after resume, restart the broadcast device for the CPUs it serves. */
+export function tick_resume_broadcast(): void {
+  const s = statics();
+  const bc = s.evtdev;
+  if (bc === null) return;
+  if (oneshot_mode()) {
+    clockevents_set_mode(bc, CLOCK_EVT_MODE_ONESHOT);
+    bc.next_event = KTIME_MAX;
+    if (s.oneshot_mask !== 0) reprogram_oneshot(bc);
+  } else if (s.mask !== 0) {
+    tick_setup_periodic(bc, true);
+  }
+}

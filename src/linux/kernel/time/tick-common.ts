@@ -33,11 +33,12 @@ export interface tick_device {
   mode: typeof TICKDEV_MODE_PERIODIC | typeof TICKDEV_MODE_ONESHOT;
   /** Ticks this CPU has run (for reports: a dead tick shows as a count that stops). */
   ticks: number;
-  /** Virtual time of the last tick (for reports). */
+  /** Virtual time of the last tick, and when the CPU got its first tick device (for reports). */
   last_tick: number;
+  started: number;
 }
 
-export const tick_cpu_device = DEFINE_PER_CPU<tick_device>(() => ({ evtdev: null, mode: TICKDEV_MODE_PERIODIC, ticks: 0, last_tick: -1 }));
+export const tick_cpu_device = DEFINE_PER_CPU<tick_device>(() => ({ evtdev: null, mode: TICKDEV_MODE_PERIODIC, ticks: 0, last_tick: -1, started: 0 }));
 
 const statics = perKernel(() => ({
   /** The CPU that keeps jiffies (tick_do_timer_cpu); -1 until the first tick device. */
@@ -156,6 +157,7 @@ function start_jiffies(td: tick_device): void {
 function tick_setup_device(td: tick_device, newdev: clock_event_device, cpu: number, cpumask: cpumask_t): void {
   const s = statics();
   if (td.evtdev === null) {
+    td.started = kernel().host.clock.now;
     td.mode = oneshot_tick() && newdev.features & CLOCK_EVT_FEAT_ONESHOT ? TICKDEV_MODE_ONESHOT : TICKDEV_MODE_PERIODIC;
     if (s.tick_do_timer_cpu === -1) {
       s.tick_do_timer_cpu = cpu;

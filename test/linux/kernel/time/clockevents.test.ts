@@ -123,14 +123,20 @@ describe("clockevents_program_event", () => {
     expect(dev.retries).toBe(1);
   });
 
-  it("returns -ETIME for a past expiry without force, and with the 2007 no-retry switch even with force", () => {
+  it("returns -ETIME for a past expiry without force", () => {
     const plain = registered(() => false);
     plain.m.clock.run(100_000);
     plain.m.on(0, () => clockevents_set_mode(plain.dev, CLOCK_EVT_MODE_ONESHOT));
     expect(plain.m.on(0, () => clockevents_program_event(plain.dev, 50_000, false))).toBe(-ETIME);
-    const old = registered(() => true, { "clockevents.no-retry-2007": true });
-    old.m.on(0, () => clockevents_set_mode(old.dev, CLOCK_EVT_MODE_ONESHOT));
-    expect(old.m.on(0, () => clockevents_program_event(old.dev, 1e6, true))).toBe(-ETIME);
-    expect(old.dev.retries).toBe(0);
+  });
+
+  it("raises the minimum without a cap in 2.6.21's form, printing twice the value, and reports the hang it ends in", () => {
+    const { m, dev } = registered(() => true, { "clockevents.min-adjust-2007": true });
+    m.on(0, () => clockevents_set_mode(dev, CLOCK_EVT_MODE_ONESHOT));
+    expect(() => m.on(0, () => clockevents_program_event(dev, 1e6, true))).toThrow(/hangs in tick_dev_program_event/);
+    const raised = m.log().filter((l) => l.startsWith("CE: hpet increasing"));
+    expect(raised.slice(0, 2)).toEqual(["CE: hpet increasing min_delta_ns to 40230 nsec", "CE: hpet increasing min_delta_ns to 60344 nsec"]);
+    expect(dev.min_delta_ns).toBeGreaterThan(dev.max_delta_ns);
+    expect(m.log()).not.toContain("CE: Reprogramming failure. Giving up");
   });
 });

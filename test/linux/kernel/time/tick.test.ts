@@ -21,7 +21,8 @@ function register(m: TestMachine, cpu: number, dev: ReturnType<typeof fakeClockE
 describe("tick device selection", () => {
   it("gives each CPU its local device, then prefers a better-rated per-CPU device and releases the old one", () => {
     const m = testMachine({ cpus: 2 });
-    const lapic = [0, 1].map((cpu) => fakeClockEvent(m, cpu, { name: `lapic${cpu}`, rating: 100 }));
+    const c3 = CLOCK_EVT_FEAT_ONESHOT | CLOCK_EVT_FEAT_PERIODIC | CLOCK_EVT_FEAT_C3STOP;
+    const lapic = [0, 1].map((cpu) => fakeClockEvent(m, cpu, { name: `lapic${cpu}`, rating: 100, features: c3 }));
     lapic.forEach((d, cpu) => register(m, cpu, d));
     expect(m.on(0, () => per_cpu(tick_cpu_device, 1).evtdev?.name)).toBe("lapic1");
     expect(m.on(0, () => tick_do_timer_cpu())).toBe(0);
@@ -31,6 +32,18 @@ describe("tick device selection", () => {
     expect(lapic[1]!.mode).toBe(CLOCK_EVT_MODE_UNUSED);
     expect(hpet1.mode).toBe(CLOCK_EVT_MODE_PERIODIC);
     expect(m.log()).toContain("clockevents: CPU1 tick device lapic1 replaced by hpet1");
+    // Re-offered after release, a C3STOP device cannot become the broadcast device.
+    expect(m.on(0, () => tick_broadcast_device())).toBeNull();
+  });
+
+  it("re-offers a displaced device, so a legacy timer replaced by the LAPIC becomes the broadcast device", () => {
+    const m = testMachine({ cpus: 1 });
+    register(m, 0, fakeClockEvent(m, 0, { name: "hpet", rating: 50, features: CLOCK_EVT_FEAT_PERIODIC | CLOCK_EVT_FEAT_ONESHOT }));
+    expect(m.on(0, () => per_cpu(tick_cpu_device, 0).evtdev?.name)).toBe("hpet");
+    const c3 = CLOCK_EVT_FEAT_ONESHOT | CLOCK_EVT_FEAT_PERIODIC | CLOCK_EVT_FEAT_C3STOP;
+    register(m, 0, fakeClockEvent(m, 0, { name: "lapic", rating: 100, features: c3 }));
+    expect(m.on(0, () => per_cpu(tick_cpu_device, 0).evtdev?.name)).toBe("lapic");
+    expect(m.on(0, () => tick_broadcast_device()?.name)).toBe("hpet");
   });
 
   it("never lets a lower-rated device with the same mask replace the local one; it becomes the broadcast device", () => {
