@@ -1,3 +1,4 @@
+import { cmdqBench } from "./cmdq.js";
 import { cmdqDisasm } from "./cmdq-disasm.js";
 import { eventQueue } from "./eventq.js";
 import { gce } from "./gce.js";
@@ -5,4 +6,4 @@ import type { Benchmark } from "./harness.js";
 import { blocking } from "./task.js";
 
 /** Every benchmark `npm run bench` runs, in report order. A new benchmark adds one line here. */
-export const benchmarks: readonly Benchmark[] = [eventQueue, blocking, cmdqDisasm, gce];
+export const benchmarks: readonly Benchmark[] = [eventQueue, blocking, cmdqDisasm, gce, cmdqBench];
