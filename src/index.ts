@@ -4,4 +4,6 @@
  */
 export * from "./sim/index.js";
 export * as cmdq from "./tools/cmdq/index.js";
+export { Mt8173, bootMt8173 } from "./platform/boards/mt8173.js";
+export type { Mt8173Props, Mt8173Stats } from "./platform/boards/mt8173.js";
 export { VERSION } from "./version.js";

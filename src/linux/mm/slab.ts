@@ -91,19 +91,31 @@ export function kfree(ptr: KBuffer | null | undefined): void {
   if (size === undefined) throw new Error(`kfree of 0x${ptr.pa.toString(16)}: not allocated (double free?)`);
   s.used.delete(off);
   s.allocated -= size;
-  s.free.push({ start: off, size });
-  s.free.sort((a, b) => a.start - b.start);
-  coalesce(s.free);
+  insert_free(s.free, off, size);
 }
 
-function coalesce(free: Block[]): void {
-  for (let i = 0; i + 1 < free.length; ) {
-    const a = free[i]!;
-    const b = free[i + 1]!;
-    if (a.start + a.size === b.start) {
-      a.size += b.size;
-      free.splice(i + 1, 1);
-    } else i++;
+/** Puts a block back in the address-ordered free list, merging it with its neighbours. */
+function insert_free(free: Block[], start: number, size: number): void {
+  let lo = 0;
+  let hi = free.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (free[mid]!.start < start) lo = mid + 1;
+    else hi = mid;
+  }
+  const prev = free[lo - 1];
+  const next = free[lo];
+  if (prev !== undefined && prev.start + prev.size === start) {
+    prev.size += size;
+    if (next !== undefined && prev.start + prev.size === next.start) {
+      prev.size += next.size;
+      free.splice(lo, 1);
+    }
+  } else if (next !== undefined && start + size === next.start) {
+    next.start = start;
+    next.size += size;
+  } else {
+    free.splice(lo, 0, { start, size });
   }
 }
 

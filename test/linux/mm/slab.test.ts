@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { kfree, kmalloc_allocated, kzalloc, should_failslab, GFP_KERNEL } from "../../../src/linux/mm/slab.js";
 import { testMachine } from "../../support/kernel-host.js";
@@ -32,6 +33,28 @@ describe("kernel memory", () => {
       expect(kzalloc(8, GFP_KERNEL)).toBeNull();
       expect(kzalloc(8, GFP_KERNEL)).not.toBeNull();
     });
+  });
+
+  it("never hands out overlapping memory and coalesces back to one block, whatever the order of frees", () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 1, max: 300 }), fc.boolean()), { maxLength: 60 }), (ops) => {
+        const m = testMachine({ ramBytes: 8192 });
+        return m.on(0, () => {
+          const live: Array<{ pa: number; size: number; b: ReturnType<typeof kzalloc> }> = [];
+          for (const [size, free] of ops) {
+            if (free && live.length > 0) kfree(live.splice(size % live.length, 1)[0]!.b);
+            const b = kzalloc(size, GFP_KERNEL);
+            if (b !== null) live.push({ pa: b.pa, size: b.size, b });
+          }
+          const sorted = [...live].sort((a, b) => a.pa - b.pa);
+          for (let i = 1; i < sorted.length; i++) if (sorted[i - 1]!.pa + sorted[i - 1]!.size > sorted[i]!.pa) return false;
+          for (const l of live) kfree(l.b);
+          // Everything merged back: the whole RAM is one free block again.
+          return kmalloc_allocated() === 0 && kzalloc(8192, GFP_KERNEL)?.pa === 0x4000_0000;
+        });
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it("treats a double free as a kernel bug", () => {

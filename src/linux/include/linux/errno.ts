@@ -17,7 +17,9 @@ export const ENODEV = 19;
 export const EINVAL = 22;
 export const ENOSPC = 28;
 export const ENOSYS = 38;
+export const ENODATA = 61;
 export const ETIME = 62;
+export const EOVERFLOW = 75;
 export const ENOBUFS = 105;
 export const ETIMEDOUT = 110;
 export const ECONNABORTED = 103;
@@ -41,7 +43,9 @@ const NAMES: Readonly<Record<number, string>> = {
   [EINVAL]: "EINVAL",
   [ENOSPC]: "ENOSPC",
   [ENOSYS]: "ENOSYS",
+  [ENODATA]: "ENODATA",
   [ETIME]: "ETIME",
+  [EOVERFLOW]: "EOVERFLOW",
   [ECONNABORTED]: "ECONNABORTED",
   [ENOBUFS]: "ENOBUFS",
   [ETIMEDOUT]: "ETIMEDOUT",

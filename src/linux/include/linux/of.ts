@@ -13,11 +13,8 @@
  * Address translation through `ranges` is not modelled: bus addresses are CPU physical
  * addresses (the mt8173 `soc` node maps 1:1). No refcounting (`of_node_get/put` are no-ops).
  */
-import { EINVAL, ENOENT } from "./errno.js";
+import { EINVAL, ENODATA, ENOENT, EOVERFLOW } from "./errno.js";
 
-/** -ENODATA / -EOVERFLOW (errno.h 61 / 75), as of_property_read_*() return them; errno.ts does not list them. */
-const ENODATA = 61;
-const EOVERFLOW = 75;
 
 /** struct property: a name and its raw (big-endian) value; `length` is `value.length`. */
 export interface property {
