@@ -1,10 +1,11 @@
-import { cmdqBench } from "./cmdq.js";
-import { cmdqDisasm } from "./cmdq-disasm.js";
 import { eventQueue } from "./eventq.js";
-import { gce } from "./gce.js";
 import type { Benchmark } from "./harness.js";
-import { hpetBench } from "./hpet.js";
+import { x86Board } from "./x86.js";
 import { blocking } from "./task.js";
+import { cmdqDisasm } from "./cmdq-disasm.js";
+import { gce } from "./gce.js";
+import { hpetBench } from "./hpet.js";
+import { cmdqBench } from "./cmdq.js";
 
 /** Every benchmark `npm run bench` runs, in report order. A new benchmark adds one line here. */
-export const benchmarks: readonly Benchmark[] = [eventQueue, blocking, hpetBench, cmdqDisasm, gce, cmdqBench];
+export const benchmarks: readonly Benchmark[] = [eventQueue, blocking, x86Board, cmdqDisasm, gce, hpetBench, cmdqBench];

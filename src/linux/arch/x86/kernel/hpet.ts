@@ -150,8 +150,9 @@ const statics = perKernel(() => ({
   cpu_hpet_irq: new Array<number>(NR_CPUS).fill(UINT_MINUS_ONE),
   cpu_hpet_dev_allocated: false,
   clockevent_hpet: null as clock_event_device | null,
-  /** The legacy channel-0 device of the boot (global_clock_event). */
+  /** The legacy channel-0 device of the boot (global_clock_event), and whether it still owns channel 0. */
   legacy: null as clock_event_device | null,
+  legacy_owns_t0: true,
   /** Outcome of the eventsource init, for reports. */
   selftest: "not run" as "not run" | "passed" | "failed" | "irq allocation failed" | "setup failed",
   percpu_timer: 0,
@@ -221,8 +222,14 @@ function hpet_timer_stop_set_go(tick: number): number {
   return 0;
 }
 
+/*
+ * MODEL: 2.6.21 x86-64 had no clock event device on channel 0; its IRQ 0 timer simply stopped
+ * when the seed's eventsource took the timers (hpet_timer_stop). The stand-in device does the
+ * same: once the seed owns channel 0 it no longer touches it, until free_exit gives it back.
+ */
 function hpet_legacy_set_mode(mode: clock_event_mode, _evt: clock_event_device): void {
   const s = statics();
+  if (!s.legacy_owns_t0) return;
   switch (mode) {
     case CLOCK_EVT_MODE_PERIODIC:
       hpet_timer_stop_set_go(s.hpet_tick);
@@ -245,6 +252,7 @@ function hpet_legacy_set_mode(mode: clock_event_mode, _evt: clock_event_device):
 
 /** 2.6.24's hpet_next_event for channel 0: -ETIME only when the counter is already past. */
 function hpet_legacy_next_event(delta: number, _evt: clock_event_device): number {
+  if (!statics().legacy_owns_t0) return -ETIME;
   const cnt = (hpet_readl(HPET_COUNTER) + delta) >>> 0;
   hpet_writel(cnt, HPET_T0_CMP);
   return ((hpet_readl(HPET_COUNTER) - cnt) | 0) > 0 ? -ETIME : 0;
@@ -369,6 +377,7 @@ function hpet_setup_cfg(dev: hpet_dev, enable: boolean): void {
  * comparator, as mainline orders set_state_oneshot before set_next_event.
  */
 function hpet_setup_timer_on(dev: hpet_dev): number {
+  if (dev.num === 0) statics().legacy_owns_t0 = false;
   set_pending_irq(dev.irq, cpumask_of_cpu(dev.cpu));
   if (request_irq(dev.irq, hpet_normal_interrupt, IRQF_SHARED | IRQF_NOBALANCING, dev.name, dev)) return -1;
   const cmp_first = switch_on("hpet.cmp-before-cfg");
@@ -583,6 +592,7 @@ function free_exit(): number {
   const s = statics();
   if (!s.force_hpet_address) {
     // Switch back to legacy mode.
+    s.legacy_owns_t0 = true;
     hpet_timer_stop_set_go(s.hpet_tick);
     s.num_timers_used = 2;
   } else {
