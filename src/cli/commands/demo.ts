@@ -1,158 +1,157 @@
 /**
- * `vplat demo`: a guided run of the substrate every board is built on. Until the x86-pc and
- * mt8173 boards land, it shows the pieces they use, doing real work in virtual time:
- * a 14.318 MHz counter read exactly after ten simulated hours, tick timers at three HZ values
- * with seeded jitter, a sleeping task that polls a register block over the bus, a completion
- * with a timeout, and a bus error, all written to a Perfetto trace and a VCD waveform.
+ * `vplat demo`: both seed systems at work, and one of their races reproduced.
+ *
+ * 1. mt8173: the DRM client builds a packet per frame with seed 000's helper (clear the mutex
+ *    event, wait for stream EOF, 200 register writes, EOC + JUMP), the mailbox and GCE drivers
+ *    run it on the GCE model, the display checks every write against its vblank.
+ * 2. x86-pc: seed 004's HPET driver gives each of two CPUs its own HPET timer, one-shot ticks.
+ * 3. The race: an SMI holds CPU 1 for 2 ms between reading the HPET counter and writing its
+ *    comparator. The fixed driver sees the comparator behind the counter (-ETIME) and the core
+ *    reprograms it; the seed's driver does not check, and the equality comparator next matches
+ *    only after the 32-bit counter wraps, about 300 s later.
+ *
+ * Deterministic: the same command writes byte-identical files.
  */
-import {
-  Bus,
-  Clock,
-  Completion,
-  IrqLine,
-  PerfettoSink,
-  Prng,
-  Region,
-  Tracer,
-  VcdSink,
-  defineEvents,
-  ev,
-  formatNs,
-  ms,
-  nsAtTick,
-  sec,
-  sleep,
-  spawn,
-  ticksAt,
-  type Co,
-  type MmioOps,
-} from "../../sim/index.js";
+import { X86Pc, type X86PcProps } from "../../platform/boards/x86-pc.js";
+import { bootMt8173 } from "../../platform/boards/mt8173.js";
+import { PerfettoSink } from "../../sim/sinks/perfetto.js";
+import { VcdSink } from "../../sim/sinks/vcd.js";
+import { formatNs } from "../../sim/time.js";
+import type { TraceSink } from "../../sim/trace.js";
 import { parseCommandLine } from "../args.js";
 import { ExitCode, type Command, type Io } from "../command.js";
 
-const HPET_PERIOD_FS = 69_841_279;
-const COUNTER_BASE = 0xfed0_0000;
-
-const demoEvents = defineEvents("demo", {
-  tick: ev<[hz: string, n: number]>("instant", ["hz", "n"], { track: "hz" }),
-  poll: ev<[task: string, counter: number]>("instant", ["task", "counter"], { track: "task" }),
-  wait_begin: ev<[task: string]>("begin", ["task"], { track: "task" }),
-  wait_end: ev<[task: string, completed: number]>("end", ["task", "completed"], { track: "task" }),
-});
-
-/** A free-running counter derived from the clock (never ticked), readable as a 32-bit register. */
-function counterBlock(clock: Clock): MmioOps {
-  return {
-    read: (offset) => (offset === 0 ? ticksAt(clock.now, HPET_PERIOD_FS) >>> 0 : 0),
-    write: () => {},
-  };
-}
-
-interface TickStats {
-  hz: number;
-  ticks: number;
-  line: IrqLine;
-}
-
-function startTicks(clock: Clock, tracer: Tracer, prng: Prng, hz: number): TickStats {
-  const stats: TickStats = { hz, ticks: 0, line: new IrqLine(`irq.tick${hz}`, tracer) };
-  const period = 1e9 / hz;
-  const timer = clock.newTimer(`tick${hz}`, () => {
-    stats.ticks++;
-    stats.line.pulse();
-    if (tracer.on) tracer.emit(demoEvents.tick, `${hz} Hz`, stats.ticks);
-    // Up to 2 µs of seeded jitter, as an interrupt's latency would add.
-    timer.mod(Math.round(stats.ticks * period) + prng.int(0, 2000));
-  });
-  timer.mod(period);
-  return stats;
-}
-
-function* poller(clock: Clock, bus: Bus, tracer: Tracer, samples: number[]): Co {
-  for (let i = 0; i < 5; i++) {
-    yield* sleep(clock, ms(100));
-    const value = bus.read32(COUNTER_BASE);
-    samples.push(value);
-    if (tracer.on) tracer.emit(demoEvents.poll, "poller", value);
-  }
-  bus.read32(COUNTER_BASE + 0x1000); // nothing is mapped there: a bus error, traced, reads all ones
-}
-
-function* waiter(name: string, tracer: Tracer, done: Completion, deadline: number, outcome: boolean[]): Co {
-  if (tracer.on) tracer.emit(demoEvents.wait_begin, name);
-  const ok = yield* done.wait(deadline);
-  outcome.push(ok);
-  if (tracer.on) tracer.emit(demoEvents.wait_end, name, ok ? 1 : 0);
-}
+const MS = 1_000_000;
+const S = 1_000_000_000;
+/** HPET + 0x128: timer 1's comparator, the register CPU 1's tick programs. */
+const T1_CMP = 0xfed0_0128;
 
 export const demo: Command = {
   name: "demo",
-  summary: "run a guided tour of the simulation and write its traces",
-  usage: `usage: vplat demo [--out PREFIX] [--seed N]
+  summary: "run both seed systems and reproduce the HPET lost-tick race; write traces",
+  usage: `usage: vplat demo [--out PREFIX]
 
-Runs 10 simulated seconds of timers, tasks, a register block and a bus error on the
-deterministic clock, prints what happened, and writes PREFIX.perfetto.json (open it in
-ui.perfetto.dev) and PREFIX.vcd (open it in GTKWave). PREFIX defaults to vplat-demo.
-Two runs with the same seed write byte-identical files.`,
+Runs the mt8173 display pipeline with the seed-000 CMDQ stack for 1 s, the x86-pc board with
+seed 004's per-CPU HPET driver for 1 s, then reproduces the race the seed's hpet_next_event
+is exposed to, under the fixed driver and under the seed as written. Prints what happened
+and writes:
+  PREFIX-mt8173.perfetto.json   the display run (open in ui.perfetto.dev)
+  PREFIX-x86.perfetto.json      the race under the seed driver, first 1.2 s
+  PREFIX-x86.vcd                its IRQ lines (open in GTKWave)
+PREFIX defaults to vplat-demo. Two runs write byte-identical files.`,
   async run(args, io) {
-    const { values } = parseCommandLine(args, { out: { type: "string" }, seed: { type: "string" } });
-    const prefix = values.out ?? "vplat-demo";
-    const seed = values.seed === undefined ? 1 : Number(values.seed);
-    if (!Number.isSafeInteger(seed) || seed < 0) {
-      io.stderr.write(`vplat demo: --seed must be a non-negative integer, got '${values.seed}'\n`);
-      return ExitCode.usage;
-    }
-    return runDemo(io, prefix, seed);
+    const { values } = parseCommandLine(args, { out: { type: "string" } });
+    return runDemo(io, values.out ?? "vplat-demo");
   },
 };
 
-function runDemo(io: Io, prefix: string, seed: number): number {
-  const clock = new Clock();
-  const tracer = new Tracer(clock);
-  const perfettoPath = `${prefix}.perfetto.json`;
-  const vcdPath = `${prefix}.vcd`;
-  const perfettoFile = io.createFile(perfettoPath);
-  const vcdFile = io.createFile(vcdPath);
-  tracer.attach(new PerfettoSink(perfettoFile));
-  const hzs = [100, 250, 1000];
-  tracer.attach(new VcdSink(vcdFile, hzs.map((hz) => ({ name: `irq.tick${hz}`, width: 1 }))));
-
-  const bus = new Bus(tracer, "ignore");
-  bus.map(new Region("counter", COUNTER_BASE, 0x400, counterBlock(clock)));
-  const prng = new Prng(seed);
-  const ticks = hzs.map((hz) => startTicks(clock, tracer, prng, hz));
-  const samples: number[] = [];
-  spawn(clock, "poller", poller(clock, bus, tracer, samples));
-  const done = new Completion();
-  const outcome: boolean[] = [];
-  spawn(clock, "waiter-1", waiter("waiter-1", tracer, done, ms(300), outcome));
-  spawn(clock, "waiter-2", waiter("waiter-2", tracer, done, ms(900), outcome));
-  clock.newTimer("complete", () => done.complete()).mod(ms(500));
-
+function runDemo(io: Io, prefix: string): number {
   const started = io.wallMs();
-  clock.run(sec(10));
-  const wall = (io.wallMs() - started) / 1000;
-  tracer.close();
-  perfettoFile.close();
-  vcdFile.close();
+  const out: string[] = ["vplat demo", ""];
+  out.push(...mt8173Part(io, `${prefix}-mt8173.perfetto.json`));
+  out.push(...x86Part());
+  out.push(...racePart(io, prefix));
+  out.push(`(${((io.wallMs() - started) / 1000).toFixed(2)} s of wall time)`, "");
+  io.stdout.write(out.join("\n"));
+  return ExitCode.ok;
+}
 
-  const tenHours = sec(36_000);
-  const lines = [
-    "vplat demo: the simulation substrate at work (the x86-pc and mt8173 boards build on it)",
-    "",
-    `exact time: a ${HPET_PERIOD_FS} fs counter reads ${ticksAt(tenHours, HPET_PERIOD_FS)} ticks after 10 h`,
-    `            (floor(36000e15 / ${HPET_PERIOD_FS}) exactly); tick 1 is reached at ${nsAtTick(1, HPET_PERIOD_FS)} ns`,
-    "",
-    `simulated ${formatNs(clock.now)} in ${wall.toFixed(3)} s wall; ${clock.fired} events fired`,
-    ...ticks.map((t) => `  tick timer ${String(t.hz).padStart(4)} Hz: ${t.ticks} ticks, ${t.line.rises} interrupt pulses`),
-    `  poller task: slept 100 ms five times, counter read ${samples.join(", ")}`,
-    `  completion signalled at 500 ms: waiter-1 (timeout 300 ms) ${outcome[0] ? "completed" : "timed out"}, waiter-2 (timeout 900 ms) ${outcome[1] ? "completed" : "timed out"}`,
-    `  bus errors: ${bus.errors} (a read of an unmapped address returned all ones)`,
-    "",
-    `trace: ${perfettoPath} (${tracer.count} events; open in ui.perfetto.dev)`,
-    `waves: ${vcdPath} (open in GTKWave)`,
+function mt8173Part(io: Io, tracePath: string): string[] {
+  const file = io.createFile(tracePath);
+  const sink = new PerfettoSink(file);
+  const board = bootMt8173({ client: { planes: 4, writesPerFrame: 200 } });
+  board.machine.tracer.attach(sink);
+  board.runFor(S);
+  board.machine.tracer.close();
+  file.close();
+  const s = board.stats();
+  const f = s.frames[0]!;
+  const t = s.threads.filter((x) => x.submitted > 0);
+  const ops = Object.entries(s.instructions.byOp)
+    .map(([op, n]) => `${op} ${n}`)
+    .join(", ");
+  const eof = s.events.find((e) => e.name === "MUTEX0_STREAM_EOF");
+  return [
+    "1. mt8173: seed 000's CMDQ helper driving the display (60 Hz, 200 register writes per frame)",
+    `   frames committed ${f.committed}, flipped ${f.flipped}: ${f.onTime} with every write inside vblank, ${f.late} late, ${f.failed} failed`,
+    `   GCE: ${t.map((x) => `thread ${x.thread} ran ${x.completed}/${x.submitted} packets`).join("; ")}; ${s.instructions.executed} instructions (${ops})`,
+    `   waits on MUTEX0_STREAM_EOF: ${eof?.waitsEnded ?? 0}, longest ${formatNs(eof?.waitMaxNs ?? 0)}; underruns ${s.display.underruns}, timeouts ${s.timeouts.thread}`,
+    `   trace: ${tracePath}`,
     "",
   ];
-  io.stdout.write(lines.join("\n"));
-  return ExitCode.ok;
+}
+
+function x86Part(): string[] {
+  const pc = new X86Pc({ cpus: 2, HZ: 1000, tickMode: "oneshot" }).boot();
+  pc.runFor(S);
+  const r = pc.report();
+  const h = r.hpet!;
+  return [
+    "2. x86-pc: seed 004's HPET per-CPU clock events (2 CPUs, HZ=1000, one-shot ticks, fixed driver)",
+    `   HPET self-test ${h.selftest}; ${h.percpu ? "per-CPU" : "global"} devices on IRQs ${h.irqs.join(", ")}; mult ${h.mult} shift ${h.shift}, min_delta ${h.min_delta_ns} ns`,
+    ...r.cpus.map((c) => `   CPU${c.cpu}: tick device ${c.tickDevice}, ${c.ticks} ticks`),
+    `   jiffies ${r.jiffies}; clocksource ${r.clocksource}; broadcast device ${r.broadcastDevice ?? "none"}`,
+    "",
+  ];
+}
+
+/** The SMI: CPU 1 is held longer than a tick (4 ms at HZ=250) just before its next comparator write. */
+const HOLD = 6 * MS;
+
+function racePart(io: Io, prefix: string): string[] {
+  const fixed = new X86Pc({ cpus: 2, HZ: 250, tickMode: "oneshot" }).boot();
+  fixed.runFor(500 * MS);
+  const fixedTicks = fixed.report().cpus[1]!.ticks;
+  fixed.machine.delayAccess({ cpu: 1, addr: T1_CMP, write: true }, fixed.machine.clock.now, HOLD);
+  fixed.runFor(S);
+  const fixedAfter = fixed.report().cpus[1]!.ticks - fixedTicks;
+
+  // The seed as written, except its IRQ search (§4 #1) and comparator order, so its devices come up.
+  const perfettoPath = `${prefix}-x86.perfetto.json`;
+  const vcdPath = `${prefix}-x86.vcd`;
+  const pf = io.createFile(perfettoPath);
+  const vf = io.createFile(vcdPath);
+  const seedProps: X86PcProps = { driverProfile: "seed-2007", switches: { "hpet.find-first-bit-4": false, "hpet.cmp-before-cfg": false } };
+  const seed = new X86Pc({ cpus: 2, HZ: 250, tickMode: "oneshot", ...seedProps });
+  seed.machine.tracer.attach(new PerfettoSink(pf));
+  seed.machine.tracer.attach(new VcdSink(vf, [0, 2, 21, 22].map((p) => ({ name: `hpet.irq${p}`, width: 1 }))));
+  seed.boot();
+  seed.runFor(500 * MS);
+  const injected = seed.machine.clock.now;
+  seed.machine.delayAccess({ cpu: 1, addr: T1_CMP, write: true }, injected, HOLD);
+  seed.runFor(700 * MS);
+  seed.machine.tracer.close();
+  pf.close();
+  vf.close();
+  const lost = seed.report().cpus[1]!.lastTickNs;
+  const resumed = firstTickAfterSilence(seed, lost);
+
+  return [
+    `3. The race: an SMI holds CPU 1 for ${formatNs(HOLD)} between reading the HPET counter and writing its comparator`,
+    `   fixed driver: hpet_next_event saw the comparator behind the counter and returned -ETIME; the core`,
+    `     reprogrammed it at min_delta: CPU1 ticked ${fixedAfter} times in the second after the SMI (250 expected).`,
+    `   seed 004 as written: no check. CPU1's last tick came at ${formatNs(lost)} (SMI at ${formatNs(injected)});`,
+    resumed === undefined
+      ? `     its tick never came back within 302 s.`
+      : `     its timer's next interrupt came only when the 32-bit counter wrapped: CPU1 was silent for ${formatNs(resumed - lost)}.`,
+    `     Meanwhile CPU0 kept ticking (${seed.report().cpus[0]!.ticks} ticks), so the system looked alive.`,
+    `   trace: ${perfettoPath} (first 1.2 s), waves: ${vcdPath}`,
+    "",
+  ];
+}
+
+/** Runs until HPET timer 1 (CPU 1's) fires again after `lost`, at most 302 s, and returns when. */
+function firstTickAfterSilence(pc: X86Pc, lost: number): number | undefined {
+  let fired: number | undefined;
+  const watch: TraceSink = {
+    record: (t, ev, args) => {
+      if (fired === undefined && t > lost && ev.name === "hpet_timer_fire" && args[0] === 1) fired = t;
+    },
+    close: () => {},
+  };
+  pc.machine.tracer.attach(watch);
+  const limit = lost + 302 * S;
+  while (fired === undefined && pc.machine.clock.now < limit) pc.runFor(S);
+  pc.machine.tracer.detach(watch);
+  return fired;
 }
