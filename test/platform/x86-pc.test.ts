@@ -150,6 +150,52 @@ describe("seed 004's defects: the symptom under seed-2007, its absence under fix
     expect(seed.irqs.find((i) => i.irq === 21)?.handlers).toEqual(["hpet0"]);
   });
 
+  it("#7 leaves the IRQs requested when the self-test fails; fixed frees them", () => {
+    // The HPET counter halts just after the self-test starts (1 ms after SMP bring-up at 100 ms).
+    const halted = (props: X86PcProps) => {
+      const pc = new X86Pc({ ...props, cpus: 2 });
+      pc.haltHpet(101_500_000);
+      pc.boot();
+      pc.runFor(200 * MS);
+      return pc.report();
+    };
+    const fixed = halted({});
+    expect(fixed.hpet?.selftest).toBe("failed");
+    expect(fixed.irqs.filter((i) => i.handlers.some((h) => h.startsWith("hpet")))).toEqual([]);
+    const seed = halted(SEED_ROUTABLE);
+    expect(seed.hpet?.selftest).toBe("failed");
+    expect(seed.irqs.filter((i) => i.irq === 21 || i.irq === 22).map((i) => i.handlers)).toEqual([["hpet0"], ["hpet1"]]);
+  });
+
+  it("#8 decides per-CPU by CPU count alone: 3 CPUs with 3 routable timers get one global device", () => {
+    expect(run({ cpus: 3, ...SEED_ROUTABLE }).r.hpet).toMatchObject({ percpu: false, timers_used: 1 });
+    expect(run({ cpus: 3 }).r.hpet).toMatchObject({ percpu: true, timers_used: 3, irqs: [21, 22, 23] });
+  });
+
+  it("#10 re-arms the periodic tick from the counter in the handler: each period grows by the interrupt latency", () => {
+    const ticksIn10s = (props: X86PcProps) => {
+      const pc = new X86Pc({ ...props, cpus: 1, tickMode: "periodic" }).boot();
+      pc.runFor(200 * MS);
+      const before = pc.report().cpus[0]!.ticks;
+      pc.runFor(10 * S);
+      return { ticks: pc.report().cpus[0]!.ticks - before, device: pc.report().cpus[0]!.tickDevice };
+    };
+    // Seed: period = 14 318 ticks + the ~7 ticks (500 ns) between the match and the counter read
+    // in the handler = 1.00048 ms, so 10 s hold about 9 995 ticks. Fixed: the core re-arms at
+    // absolute tick times, exactly 10 000.
+    const seed = ticksIn10s(SEED_ROUTABLE);
+    expect(seed.device).toBe("hpet");
+    expect(seed.ticks).toBeGreaterThanOrEqual(9_993);
+    expect(seed.ticks).toBeLessThanOrEqual(9_997);
+    expect(ticksIn10s({}).ticks).toBe(10_000);
+  });
+
+  it("writes the comparator of a timer still periodic from legacy mode before configuring it: the self-test fails", () => {
+    const seedOrder = run({ cpus: 1, driverProfile: "seed-2007", switches: { "hpet.find-first-bit-4": false } }).r;
+    expect(seedOrder.hpet?.selftest).toBe("failed");
+    expect(run({ cpus: 1, ...SEED_ROUTABLE }).r.hpet?.selftest).toBe("passed");
+  });
+
   it("#11 forbids one-shot events closer than a jiffy: min_delta_ns 987 942 ns at HZ=1000", () => {
     expect(run({ cpus: 1, ...SEED_ROUTABLE }).r.hpet?.min_delta_ns).toBe(987_942);
     expect(run({ cpus: 1, HZ: 100, ...SEED_ROUTABLE }).r.hpet).toMatchObject({ min_delta_ns: 9_879_560, max_delta_ns: 148_176_406_971 });
