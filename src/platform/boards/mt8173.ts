@@ -23,6 +23,8 @@ import type { Co, Task } from "../../sim/task.js";
 import type { Tracer } from "../../sim/trace.js";
 import { IrqLine, type IrqSink } from "../../sim/irq.js";
 import { Dram } from "../../hw/mem/dram.js";
+import { CMDQ_CODE } from "../../hw/mailbox/mtk-gce-isa.js";
+import { socLookup } from "../../hw/mailbox/mtk-gce-soc.js";
 import { MtkGce, type GceTiming } from "../../hw/mailbox/mtk-gce.js";
 import { MtkDisplay, type PanelTiming } from "../../hw/display/mtk-disp.js";
 import { MtkGpt } from "../../hw/timer/mtk-gpt.js";
@@ -159,43 +161,9 @@ export interface Mt8173Stats {
   readonly busErrors: number;
 }
 
-const OP_NAMES: Readonly<Record<number, string>> = {
-  0x02: "MASK",
-  0x04: "WRITE",
-  0x08: "POLL",
-  0x10: "JUMP",
-  0x20: "WFE",
-  0x40: "EOC",
-  0x80: "READ_S",
-  0x90: "WRITE_S",
-  0x91: "WRITE_S_MASK",
-  0xa0: "LOGIC",
-};
-
-const EVENT_NAMES: Readonly<Record<number, string>> = {
-  11: "DISP_OVL0_SOF",
-  12: "DISP_OVL1_SOF",
-  13: "DISP_RDMA0_SOF",
-  14: "DISP_RDMA1_SOF",
-  15: "DISP_RDMA2_SOF",
-  16: "DISP_WDMA0_SOF",
-  17: "DISP_WDMA1_SOF",
-  39: "DISP_OVL0_EOF",
-  40: "DISP_OVL1_EOF",
-  41: "DISP_RDMA0_EOF",
-  42: "DISP_RDMA1_EOF",
-  43: "DISP_RDMA2_EOF",
-  44: "DISP_WDMA0_EOF",
-  45: "DISP_WDMA1_EOF",
-  53: "MUTEX0_STREAM_EOF",
-  54: "MUTEX1_STREAM_EOF",
-  55: "MUTEX2_STREAM_EOF",
-  56: "MUTEX3_STREAM_EOF",
-  57: "MUTEX4_STREAM_EOF",
-  63: "DISP_RDMA0_UNDERRUN",
-  64: "DISP_RDMA1_UNDERRUN",
-  65: "DISP_RDMA2_UNDERRUN",
-};
+/** Opcode → name, from the instruction set's `enum cmdq_code`. */
+const OP_NAMES: ReadonlyMap<number, string> = new Map(Object.entries(CMDQ_CODE).map(([name, code]) => [code, name]));
+const MT8173_EVENTS = socLookup("mt8173");
 
 /** The GIC stand-in: level inputs, masks the kernel's irq_chip sets, the CPU's INTR and acknowledge. */
 export class Mt8173Gic implements CpuController, IrqSink {
@@ -479,7 +447,7 @@ export class Mt8173 {
       for (let op = 0; op < 256; op++) {
         const n = s.ops[op]!;
         if (n !== 0) {
-          const name = OP_NAMES[op] ?? `0x${op.toString(16)}`;
+          const name = OP_NAMES.get(op) ?? `0x${op.toString(16)}`;
           byOp[name] = (byOp[name] ?? 0) + n;
         }
       }
@@ -507,7 +475,7 @@ export class Mt8173 {
       const ended = tap.ended[e]!;
       events.push({
         event: e,
-        name: EVENT_NAMES[e] ?? `event ${e}`,
+        name: MT8173_EVENTS.eventName(e) ?? `event ${e}`,
         pulses: tap.pulses[e]!,
         waitsEnded: ended,
         waitAvgNs: ended === 0 ? 0 : Math.round(tap.waitTotal[e]! / ended),
