@@ -76,7 +76,7 @@ export interface HpetOptions {
    * - `unrouted`: the field reads back 0 and the timer drives no pin until a routable value is
    *   written (the status bit still latches; FSB delivery is unaffected). Route caps may not
    *   advertise input 0 under this option, so 0 always means "unrouted".
-   * - `accepted`: any 0–31 is stored and used; 24–31 reach no IOAPIC input (QEMU).
+   * - `accepted`: every value 0–31 is stored and used; 24–31 reach no IOAPIC input (QEMU).
    */
   readonly routeOutsideCap: "unrouted" | "accepted";
   /** Tn_FSB_EN_CNF writable and FSB delivery working without Tn_FSB_INT_DEL_CAP (QEMU: true). */
