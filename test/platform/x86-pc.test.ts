@@ -7,7 +7,7 @@ import { X86Pc, type X86PcProps } from "../../src/platform/boards/x86-pc.js";
 import { RingSink } from "../../src/sim/sinks/ring.js";
 import { hpet_event } from "../../src/linux/arch/x86/kernel/hpet.js";
 import { clockevents_program_event } from "../../src/linux/kernel/time/clockevents.js";
-import { ktime_get } from "../../src/linux/kernel/time/clocksource.js";
+import { clocksource_list, ktime_get } from "../../src/linux/kernel/time/clocksource.js";
 import { request_irq } from "../../src/linux/kernel/irq/manage.js";
 import { IRQ_HANDLED } from "../../src/linux/include/linux/interrupt.js";
 
@@ -36,6 +36,14 @@ describe("x86-pc boot with the fixed driver", () => {
     expect(log).toContain("Dump percpu_timer 1, num_timers_used 2, num_timers 3");
     expect(log).toContain("hpet mult: 61496111");
     expect(log).toContain("Successfully registered HPET eventsource");
+  });
+
+  it("registers the seed's HPET clocksource (mask 0xFFFFFFFF, shift 22, mult 292 935 555) below the TSC", () => {
+    const { pc } = run({ cpus: 1 });
+    const list = pc.machine.inKernel(0, () => clocksource_list().map((c) => ({ name: c.name, rating: c.rating, mask: c.mask, mult: c.mult, shift: c.shift })));
+    // mult = (69 841 279 << 22) / 10^6 = 292 935 555 (spec §7, HPET_SHIFT).
+    expect(list.find((c) => c.name === "hpet")).toEqual({ name: "hpet", rating: 250, mask: 0xffff_ffff, mult: 292_935_555, shift: 22 });
+    expect(list[0]!.name).toBe("tsc");
   });
 
   it("computes the same limits at 10 MHz and 100 MHz", () => {

@@ -120,6 +120,11 @@ export function clocksource_unregister(cs: clocksource): void {
   if (s.tk.cs === cs) change_clocksource(s.list[0]!);
 }
 
+/** Every registered clocksource, best rating first (/sys/.../available_clocksource). */
+export function clocksource_list(): readonly clocksource[] {
+  return statics().list;
+}
+
 /** The clocksource keeping time now. */
 export function current_clocksource(): clocksource {
   return statics().tk.cs;
