@@ -211,6 +211,12 @@ describe("seed 004's defects: the symptom under seed-2007, its absence under fix
 });
 
 describe("x86-pc machine features", () => {
+  it("with 'apicmaintimer', stops the IRQ 0 timer once the boot CPU's LAPIC timer runs (seed's lapic_timer_setup)", () => {
+    const on = run({ cpus: 1, apicMainTimer: true, hpet: { routeCap: 0x0010_0000 } });
+    expect(on.pc.dmesg()).toContain("time.c: HPET timer interrupt disabled (APIC runs the main timer)");
+    expect(run({ cpus: 1, hpet: { routeCap: 0x0010_0000 } }).pc.dmesg()).not.toContain("APIC runs the main timer");
+  });
+
   it("survives a suspend/resume cycle: the HPET counter restarts from zero and every CPU ticks again", () => {
     const pc = new X86Pc({ cpus: 2 }).boot();
     pc.runFor(300 * MS);

@@ -26,13 +26,13 @@ import { irq_descs } from "../../linux/kernel/irq/manage.js";
 import { dmesg } from "../../linux/kernel/printk/printk.js";
 import { tick_broadcast_delivered, tick_broadcast_device } from "../../linux/kernel/time/tick-broadcast.js";
 import { TICK_NSEC, tick_cpu_device } from "../../linux/kernel/time/tick-common.js";
-import { jiffies } from "../../linux/kernel/time/timer.js";
+import { jiffies, pending_timers } from "../../linux/kernel/time/timer.js";
 import { ktime_get, current_clocksource } from "../../linux/kernel/time/clocksource.js";
-import { calibrate_APIC_clock, setup_APIC_timer, setup_local_APIC } from "../../linux/arch/x86/kernel/apic.js";
+import { apic_main_timer, calibrate_APIC_clock, setup_APIC_timer, setup_local_APIC } from "../../linux/arch/x86/kernel/apic.js";
 import { HPET_SEED_2007_SWITCHES, hpet_report, hpet_setup, init_hpet_generic_timer } from "../../linux/arch/x86/kernel/hpet.js";
 import { cpu_idle_deep, idle_stats } from "../../linux/arch/x86/kernel/idle.js";
 import { setup_IO_APIC } from "../../linux/arch/x86/kernel/io_apic.js";
-import { do_IRQ } from "../../linux/arch/x86/kernel/irq.js";
+import { do_IRQ, spurious_interrupts } from "../../linux/arch/x86/kernel/irq.js";
 import { time_init, timer_resume, timer_suspend } from "../../linux/arch/x86/kernel/time.js";
 import { Machine } from "../machine.js";
 
@@ -59,6 +59,8 @@ export interface X86PcProps {
   /** The CPUs' APIC timers keep running in deep idle (ARAT); default false, as on 2007 parts. */
   readonly arat?: boolean;
   readonly tscHz?: number;
+  /** Boot option "apicmaintimer": the boot CPU's LAPIC timer replaces the IRQ 0 timer (seed's lapic_timer_setup). */
+  readonly apicMainTimer?: boolean;
   /** Interrupt entry latency in ns (default 500, a 2007-era CPU's entry path). */
   readonly irqEntryNs?: number;
 }
@@ -83,6 +85,10 @@ export interface CpuReport {
   readonly driftPpm: number;
   readonly lastTickNs: number;
   readonly interrupts: number;
+  /** Spurious APIC interrupts taken. */
+  readonly spurious: number;
+  /** timer_list entries waiting on this CPU's tick (what a dead tick strands). */
+  readonly pendingTimers: number;
   readonly deepIdleNs: number;
 }
 
@@ -162,6 +168,7 @@ export class X86Pc {
     const p = this.props;
     this.bootNs = m.clock.now;
     m.inKernel(0, () => {
+      apic_main_timer(p.apicMainTimer === true);
       setup_local_APIC();
       setup_IO_APIC();
       hpet_setup({
@@ -264,6 +271,8 @@ export class X86Pc {
           driftPpm: ppm(td.ticks, td.started),
           lastTickNs: td.last_tick,
           interrupts: m.cpus[cpu]!.interrupts,
+          spurious: spurious_interrupts(cpu),
+          pendingTimers: pending_timers(cpu),
           deepIdleNs: idle_stats(cpu).deep_ns,
         });
       }

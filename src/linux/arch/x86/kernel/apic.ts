@@ -15,7 +15,7 @@ import { irq_enter, irq_exit } from "../../../include/linux/hardirq.js";
 import { local_irq_restore, local_irq_save } from "../../../include/linux/irqflags.js";
 import { mdelay } from "../../../include/linux/delay.js";
 import { ioremap, io_add, readl, writel, type IoMem } from "../../../include/asm/io.js";
-import { DEFINE_PER_CPU, kernel, per_cpu, perKernel, smp_processor_id, switch_on, this_cpu_ptr } from "../../../kernel/instance.js";
+import { DEFINE_PER_CPU, kernel, perKernel, smp_processor_id, switch_on, this_cpu_ptr } from "../../../kernel/instance.js";
 import { printk, KERN_INFO, KERN_WARNING } from "../../../kernel/printk/printk.js";
 import {
   CLOCK_EVT_FEAT_C3STOP,
@@ -121,11 +121,6 @@ function lapic_timer_setup(mode: clock_event_mode, _evt: clock_event_device): vo
 
 /** Per-CPU lapic_events (the 2007 code copies the template into each CPU's slot). */
 const lapic_events = DEFINE_PER_CPU<{ evt: clock_event_device | null }>(() => ({ evt: null }));
-
-/** The CPU's LAPIC clock event device, once set up. */
-export function lapic_event(cpu: number): clock_event_device | null {
-  return per_cpu(lapic_events, cpu).evt;
-}
 
 function lapic_clockevent(): clock_event_device {
   const arat = kernel().host.cpu_features?.has("arat") === true;

@@ -6,12 +6,12 @@
  */
 import { IRQF_NOBALANCING, IRQF_TIMER, IRQ_HANDLED, type irqreturn_t } from "../../../include/linux/interrupt.js";
 import { request_irq } from "../../../kernel/irq/manage.js";
-import { per_cpu, perKernel, on_each_cpu } from "../../../kernel/instance.js";
+import { perKernel, on_each_cpu } from "../../../kernel/instance.js";
 import { printk, KERN_INFO } from "../../../kernel/printk/printk.js";
 import { clockevents_resume, clockevents_suspend } from "../../../kernel/time/clockevents.js";
 import { timekeeping_resume, timekeeping_suspend } from "../../../kernel/time/clocksource.js";
 import { tick_resume_broadcast } from "../../../kernel/time/tick-broadcast.js";
-import { tick_cpu_device, tick_resume, tick_suspend } from "../../../kernel/time/tick-common.js";
+import { tick_resume, tick_suspend } from "../../../kernel/time/tick-common.js";
 import { hpet_enable_legacy_clockevent, hpet_legacy_event, hpet_time_init, hpet_timer_reenable, hpet_timer_stop } from "./hpet.js";
 import { init_tsc_clocksource } from "./tsc.js";
 
@@ -63,9 +63,4 @@ export function timer_resume(): void {
   clockevents_resume();
   tick_resume_broadcast();
   on_each_cpu(() => tick_resume(), null);
-}
-
-/** The tick device of each CPU (for reports). */
-export function tick_device_name(cpu: number): string {
-  return per_cpu(tick_cpu_device, cpu).evtdev?.name ?? "none";
 }
