@@ -236,6 +236,9 @@ export class Hpet implements MmioOps {
   /** The counter sampled by `sample()`, as halves, and the ticks since the enable. */
   private curLo = 0;
   private curHi = 0;
+  /** The last cmpMinusCounter result. */
+  private diffLo = 0;
+  private diffHi = 0;
   private elapsed = 0;
   /** Ticks after the enable that still map to a safe nanosecond. */
   private tickLimit = 0;
@@ -787,13 +790,8 @@ export class Hpet implements MmioOps {
         if (toWrap < delta) delta = toWrap;
       }
     } else {
-      let lo = t.cmpLo - this.curLo;
-      let borrow = 0;
-      if (lo < 0) {
-        lo += TWO32;
-        borrow = 1;
-      }
-      const hi = (t.cmpHi - this.curHi - borrow) >>> 0;
+      this.cmpMinusCounter(t);
+      const { diffHi: hi, diffLo: lo } = this;
       // Beyond 2^53 ticks (or a full 2^64 wrap) is beyond any representable virtual time.
       delta = hi >= 0x20_0000 || (hi === 0 && lo === 0) ? Infinity : hi * TWO32 + lo;
     }
@@ -835,15 +833,22 @@ export class Hpet implements MmioOps {
     return d === 0 || d >= 0x8000_0000 ? 1 : d;
   }
 
-  /** hpet_calculate_diff, 64-bit, then arm. */
-  private armQemuDiff64(n: number, t: HpetTimerState): void {
+  /** comparator − sampled counter, modulo 2^64, as halves in diffHi/diffLo (no allocation). */
+  private cmpMinusCounter(t: HpetTimerState): void {
     let lo = t.cmpLo - this.curLo;
     let borrow = 0;
     if (lo < 0) {
       lo += TWO32;
       borrow = 1;
     }
-    const hi = (t.cmpHi - this.curHi - borrow) >>> 0;
+    this.diffLo = lo;
+    this.diffHi = (t.cmpHi - this.curHi - borrow) >>> 0;
+  }
+
+  /** hpet_calculate_diff, 64-bit, then arm. */
+  private armQemuDiff64(n: number, t: HpetTimerState): void {
+    this.cmpMinusCounter(t);
+    const { diffHi: hi, diffLo: lo } = this;
     if (hi >= 0x8000_0000 || (hi === 0 && lo === 0)) this.armAfterTicks(n, 0, 1, "late");
     else this.armAfterTicks(n, hi, lo, "match");
   }
