@@ -21,7 +21,9 @@ export class IrqLine {
   constructor(
     readonly name: string,
     private readonly tracer: Tracer,
-  ) {}
+  ) {
+    tracer.declareSignal(events.irq_level, name, () => (this.high ? 1 : 0));
+  }
 
   get level(): boolean {
     return this.high;

@@ -264,6 +264,7 @@ export class LocalApic implements MmioOps, IrqSink {
       throw new RangeError(`${this.name}: busPeriodFs must be an integer in [1 000 000, 70 368 744] fs (1 GHz to 14.2 MHz), got ${this.busPeriodFs}`);
     }
     this.timer = clock.newTimer(`${this.name}.timer`, () => this.onTimer());
+    tracer.declareSignal(ev.apic_timer_armed, this.name, () => (this.timer.pending ? 1 : 0));
     this.reset();
   }
 
@@ -287,6 +288,7 @@ export class LocalApic implements MmioOps, IrqSink {
     this.tickFs = this.busPeriodFs * tdcrDivisor(this.tdcr);
     this.timerState = TimerState.Stopped;
     this.timer.del();
+    this.traceArmed();
     this.updateIntr();
   }
 
@@ -516,16 +518,24 @@ export class LocalApic implements MmioOps, IrqSink {
     const mode = TIMER_MODE.get(lvt);
     if (this.timerState !== TimerState.Counting || lvt & LVT_MASKED || (mode !== TimerMode.OneShot && mode !== TimerMode.Periodic)) {
       this.timer.del();
+      this.traceArmed();
       return;
     }
     const e = this.nextExpiryTick(this.ticks());
     if (e < 0) {
       this.timer.del();
+      this.traceArmed();
       return;
     }
     const deadline = this.baseNs + nsAtTick(e, this.tickFs);
     this.timer.mod(deadline);
     if (this.tracer.on) this.tracer.emit(ev.apic_timer_arm, this.name, deadline);
+    this.traceArmed();
+  }
+
+  /** The `lapicN.timer_armed` wire follows the clock timer (sinks write only its changes). */
+  private traceArmed(): void {
+    if (this.tracer.on) this.tracer.emit(ev.apic_timer_armed, this.name, this.timer.pending ? 1 : 0);
   }
 
   private onTimer(): void {
@@ -564,6 +574,7 @@ export class LocalApic implements MmioOps, IrqSink {
       this.rebase();
       if (this.timerState === TimerState.Counting) this.timerState = TimerState.Frozen;
       this.timer.del();
+      this.traceArmed();
     } else if (this.timerState === TimerState.Frozen) {
       this.baseNs = this.clock.now;
       this.timerState = TimerState.Counting;

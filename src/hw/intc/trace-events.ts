@@ -47,6 +47,8 @@ export const apicEvents = defineEvents("apic", {
   apic_eoi: ev<[cpu: string, vector: number, broadcast: number]>("instant", ["cpu", "vector", "broadcast"], { track: "cpu" }),
   apic_timer_arm: ev<[cpu: string, deadline: number]>("instant", ["cpu", "deadline"], { track: "cpu" }),
   apic_timer_expire: ev<[cpu: string, vector: number]>("instant", ["cpu", "vector:x"], { track: "cpu" }),
+  /** The LVT timer is counting towards an interrupt (1) or not (0): stopped, masked, expired one-shot, frozen in deep idle. */
+  apic_timer_armed: ev<[cpu: string, armed: number]>("signal", ["cpu", "armed"], { track: "{cpu}.timer_armed" }),
   /** The platform put the CPU into (1) or out of (0) a deep idle state; `stops` = 1 when the timer stops. */
   apic_deep_idle: ev<[cpu: string, on: number, stops: number]>("instant", ["cpu", "on", "stops"], { track: "cpu" }),
 });

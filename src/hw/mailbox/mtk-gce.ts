@@ -43,7 +43,7 @@ import {
 } from "./mtk-gce-isa.js";
 import { GCE_SOCS, type GceSubsys } from "./mtk-gce-soc.js";
 import { GCE, GCE_GPR, THR_IRQ, THR_REGS, gceRegionSize, threadBank } from "./mtk-gce.regs.js";
-import { gceEvents } from "./trace-events.js";
+import { GceThreadState, gceEvents } from "./trace-events.js";
 
 /**
  * Virtual time the engine spends per instruction, in nanoseconds. The defaults assume a GCE
@@ -203,6 +203,15 @@ class GceThread {
   }
 }
 
+/** A thread's `GceThreadState` as the trace shows it. */
+function threadState(th: GceThread): number {
+  if (th.execOpen) return GceThreadState.running;
+  if (!th.enabled || th.halted || th.pc === th.end) return GceThreadState.idle;
+  if (th.waitEvent !== NO_EVENT) return GceThreadState.waiting;
+  if (th.polling) return GceThreadState.polling;
+  return GceThreadState.ready;
+}
+
 function positiveInteger(value: number, what: string): number {
   if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`GCE ${what} must be a positive integer, got ${value}`);
   return value;
@@ -303,6 +312,7 @@ export class MtkGce implements MmioOps, IrqSink {
       this.subsysBase[s.id] = s.base * 0x1_0000;
     }
     for (let i = 0; i < threads; i++) this.threads.push(new GceThread(i, `${this.name}.thr${i}`, `${this.name}.thr${i}.pkt`, prefetch));
+    for (const th of this.threads) this.tracer.declareSignal(gceEvents.gce_thread_state, th.track, () => threadState(th));
     const size = gceRegionSize(threads);
     this.map = new RegisterMap(size, Object.values(GCE), [GCE_GPR, threadBank(threads)]);
     this.region = new Region(this.name, props.base, size, this, { sizes: [4] });
@@ -359,6 +369,7 @@ export class MtkGce implements MmioOps, IrqSink {
       if (this.tracer.on) this.tracer.emit(gceEvents.gce_wfe_end, th.track, th.waitEvent);
     }
     th.waitEvent = NO_EVENT;
+    this.traceState(th);
   }
 
   // ---------------------------------------------------------------------------------------
@@ -464,6 +475,7 @@ export class MtkGce implements MmioOps, IrqSink {
         return;
       case THR_REGS.END_ADDR:
         th.end = value * this.scale;
+        this.traceState(th);
         this.schedule();
         return;
       case THR_REGS.PRIORITY:
@@ -547,6 +559,7 @@ export class MtkGce implements MmioOps, IrqSink {
       th.polling = false;
       th.pfCount = 0;
     }
+    this.traceState(th);
     this.schedule();
   }
 
@@ -561,6 +574,7 @@ export class MtkGce implements MmioOps, IrqSink {
     } else if (th.waitEvent !== NO_EVENT && this.events[th.waitEvent] === th.waitValue) {
       this.endWait(th); // the event came while suspended
     }
+    this.traceState(th);
     this.schedule();
   }
 
@@ -574,6 +588,7 @@ export class MtkGce implements MmioOps, IrqSink {
     // Re-writing the PC a thread waits at leaves its WFE armed (the driver does this to drop
     // prefetch while appending); a new PC abandons the wait.
     if (!same && th.waitEvent !== NO_EVENT) this.endWait(th);
+    this.traceState(th);
     this.schedule();
   }
 
@@ -1073,6 +1088,7 @@ export class MtkGce implements MmioOps, IrqSink {
     if (!th.execOpen) {
       th.execOpen = true;
       this.tracer.emit(gceEvents.gce_exec_begin, th.track, th.pc);
+      this.traceState(th);
     }
     this.traceExec = th;
   }
@@ -1087,6 +1103,7 @@ export class MtkGce implements MmioOps, IrqSink {
       th.wfeOpen = true;
       this.tracer.emit(gceEvents.gce_wfe_begin, th.track, th.waitEvent);
     }
+    this.traceState(th);
   }
 
   private closePacket(th: GceThread): void {
@@ -1111,6 +1128,12 @@ export class MtkGce implements MmioOps, IrqSink {
       th.packetOpen = false;
       if (on) this.tracer.emit(gceEvents.gce_packet_end, th.packetTrack, th.pc);
     }
+    this.traceState(th);
+  }
+
+  /** The thread's state wire (sinks write only its changes). */
+  private traceState(th: GceThread): void {
+    if (this.tracer.on) this.tracer.emit(gceEvents.gce_thread_state, th.track, threadState(th));
   }
 
   private guestError(message: string): void {

@@ -305,6 +305,7 @@ export class Hpet implements MmioOps {
     this.st = { genConf: 0, isr: 0, cntLo: 0, cntHi: 0, enableNs: 0, pitLevel: false, rtcLevel: false, timers: [] };
     for (let n = 0; n < this.numTimers; n++) {
       this.st.timers.push({ config: 0, cmpLo: U32, cmpHi: U32, perLo: 0, perHi: 0, fsbLo: 0, fsbHi: 0, wrapPending: false, routed: false });
+      tracer.declareSignal(hpetEvents.hpet_timer_int_enb, n, () => this.intEnb(n));
     }
     this.reset();
   }
@@ -341,6 +342,7 @@ export class Hpet implements MmioOps {
       t.perLo = t.perHi = t.fsbLo = t.fsbHi = 0;
       t.wrapPending = false;
       t.routed = this.routable(n, 0);
+      this.traceIntEnb(n);
     }
     s.genConf = 0;
     s.isr = 0;
@@ -640,6 +642,15 @@ export class Hpet implements MmioOps {
     else s.cntLo = v;
   }
 
+  /** Timer n's Tn_INT_ENB_CNF, 0 or 1 (the wire `hpet.timerN.int_enb` of the trace). */
+  private intEnb(n: number): number {
+    return this.st.timers[n]!.config & TN_INT_ENB ? 1 : 0;
+  }
+
+  private traceIntEnb(n: number): void {
+    if (this.tracer.on) this.tracer.emit(hpetEvents.hpet_timer_int_enb, n, this.intEnb(n));
+  }
+
   /** §1.6 Tn_CONF_CAP low dword. */
   private writeTimerConfig(n: number, v: number): void {
     const s = this.st;
@@ -662,6 +673,7 @@ export class Hpet implements MmioOps {
     }
     if (this.qemuLines && !(old & TN_FSB_EN) && now & TN_FSB_EN) this.qemuUpdateIrq(n, false);
     t.config = now;
+    if ((old ^ now) & TN_INT_ENB) this.traceIntEnb(n);
     if (now & TN_32MODE) {
       // §1.9 (ICH): switching to 32-bit mode zeroes the upper halves; QEMU truncates too.
       t.cmpHi = 0;
@@ -1147,6 +1159,7 @@ export class Hpet implements MmioOps {
       else this.timers[n]!.mod(d);
       this.armedTick[n] = snap.armedTicks[n] ?? 0;
       this.assertPin[n] = snap.assertPins[n] ?? -1;
+      this.traceIntEnb(n);
     }
     this.pinTimers.fill(0);
     for (let n = 0; n < this.numTimers; n++) {

@@ -8,6 +8,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MtkDisplay } from "../../../src/hw/display/mtk-disp.js";
 import { MtkGce, type GceProps } from "../../../src/hw/mailbox/mtk-gce.js";
+import { GceThreadState } from "../../../src/hw/mailbox/trace-events.js";
 import { Dram } from "../../../src/hw/mem/dram.js";
 import { Bus, type BusErrorPolicy } from "../../../src/sim/bus.js";
 import { Clock } from "../../../src/sim/clock.js";
@@ -585,7 +586,7 @@ describe("GCE tracing", () => {
     m.clock.run(1000);
     m.gce.setEvent(300);
     m.clock.run(2000);
-    const gce = m.ring.entries().filter((e) => e.ev.category === "gce" && e.ev.name !== "gce_reg_write" && e.ev.name !== "gce_insn");
+    const gce = m.ring.entries().filter((e) => e.ev.category === "gce" && !["gce_reg_write", "gce_insn", "gce_thread_state"].includes(e.ev.name));
     const names = gce.map((e) => `${e.ev.name} ${String(e.args[0])}`);
     expect(names).toEqual([
       "gce_packet_begin gce.thr2.pkt",
@@ -601,6 +602,18 @@ describe("GCE tracing", () => {
       "gce_idle gce.thr2",
       "gce_exec_end gce.thr2",
     ]);
+    // The state wire: its changes (sinks drop repeats) agree with the slices.
+    const changes: Array<[number, number]> = [];
+    for (const e of m.ring.entries()) {
+      if (e.ev.name !== "gce_thread_state" || e.args[0] !== "gce.thr2") continue;
+      if (changes.at(-1)?.[1] !== e.args[1]) changes.push([e.t, Number(e.args[1])]);
+    }
+    const S = GceThreadState;
+    expect(changes.map(([, s]) => s)).toEqual([S.idle, S.ready, S.running, S.waiting, S.ready, S.running, S.idle]);
+    const times = (name: string) => gce.filter((e) => e.ev.name === name).map((e) => e.t);
+    expect(changes.filter(([, s]) => s === S.running).map(([t]) => t)).toEqual(times("gce_exec_begin"));
+    expect(changes.filter(([, s]) => s === S.waiting).map(([t]) => t)).toEqual(times("gce_wfe_begin"));
+    expect(changes.at(-1)![0]).toBe(times("gce_exec_end").at(-1));
   });
 });
 

@@ -18,6 +18,7 @@ import {
   type irqreturn_t,
 } from "../../include/linux/interrupt.js";
 import { kernel, perKernel } from "../instance.js";
+import { irqEvents } from "./trace-events.js";
 import { printk, KERN_ERR } from "../printk/printk.js";
 
 export interface irqaction {
@@ -170,8 +171,14 @@ export function generic_handle_irq(irq: number): irqreturn_t {
   }
   irq_enter();
   let ret: irqreturn_t = IRQ_NONE;
+  const tracer = k.host.tracer;
   try {
-    for (const a of d.action) ret = (ret | a.handler(irq, a.dev_id)) as irqreturn_t;
+    for (const a of d.action) {
+      if (tracer.on) tracer.emit(irqEvents.irq_handler_entry, k.cpu, irq, a.name);
+      const r = a.handler(irq, a.dev_id);
+      if (tracer.on) tracer.emit(irqEvents.irq_handler_exit, k.cpu, irq, r);
+      ret = (ret | r) as irqreturn_t;
+    }
   } finally {
     irq_exit();
   }

@@ -23,7 +23,8 @@ import {
 } from "./clockevents.js";
 import { ktime_get, update_wall_time } from "./clocksource.js";
 import { tick_device_uses_broadcast, tick_install_broadcast_device, tick_is_broadcast_device } from "./tick-broadcast.js";
-import { do_timer, run_local_timers } from "./timer.js";
+import { do_timer, jiffies, run_local_timers } from "./timer.js";
+import { jiffiesEvents, tickEvents } from "./trace-events.js";
 
 export const TICKDEV_MODE_PERIODIC = 0;
 export const TICKDEV_MODE_ONESHOT = 1;
@@ -45,6 +46,8 @@ const statics = perKernel(() => ({
   tick_do_timer_cpu: -1,
   /** Absolute time of the next periodic tick of the timekeeping CPU. */
   tick_next_period: 0,
+  /** When the first tick device started jiffies (the origin of the trace's jiffies drift), or -1. */
+  jiffies_epoch: -1,
 }));
 
 /** TICK_NSEC: one jiffy in ns, rounded ((NSEC_PER_SEC + HZ/2) / HZ). */
@@ -65,8 +68,18 @@ function oneshot_tick(): boolean {
 function tick_local(cpu: number): void {
   const td = per_cpu(tick_cpu_device, cpu);
   td.ticks++;
-  td.last_tick = kernel().host.clock.now;
+  const host = kernel().host;
+  td.last_tick = host.clock.now;
+  if (host.tracer.on) host.tracer.emit(tickEvents.tick, cpu, td.ticks);
   run_local_timers();
+}
+
+/** The jiffies counter of the trace, after each do_timer(). */
+function trace_jiffies(): void {
+  const host = kernel().host;
+  if (!host.tracer.on) return;
+  const j = jiffies();
+  host.tracer.emit(jiffiesEvents.jiffies, j, j * TICK_NSEC() - (host.clock.now - statics().jiffies_epoch));
 }
 
 /** tick_periodic(): jiffies on the timekeeping CPU, then this CPU's timers. */
@@ -75,6 +88,7 @@ export function tick_periodic(cpu: number): void {
   if (s.tick_do_timer_cpu === cpu) {
     s.tick_next_period += TICK_NSEC();
     do_timer(1);
+    trace_jiffies();
     update_wall_time();
   }
   tick_local(cpu);
@@ -87,6 +101,7 @@ function tick_do_update_jiffies64(now: number): void {
   const ticks = 1 + Math.floor((now - s.tick_next_period) / TICK_NSEC());
   s.tick_next_period += ticks * TICK_NSEC();
   do_timer(ticks);
+  trace_jiffies();
   update_wall_time();
 }
 
@@ -150,7 +165,9 @@ function tick_setup_oneshot(dev: clock_event_device, handler: (dev: clock_event_
  * one-shot tick counts a jiffy when a whole period has passed (tick_do_update_jiffies64).
  */
 function start_jiffies(td: tick_device): void {
-  statics().tick_next_period = ktime_get() + (td.mode === TICKDEV_MODE_ONESHOT ? TICK_NSEC() : 0);
+  const s = statics();
+  s.tick_next_period = ktime_get() + (td.mode === TICKDEV_MODE_ONESHOT ? TICK_NSEC() : 0);
+  if (s.jiffies_epoch < 0) s.jiffies_epoch = kernel().host.clock.now;
 }
 
 /** tick_setup_device(): install `newdev` as `cpu`'s tick device and start it. */

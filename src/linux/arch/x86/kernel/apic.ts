@@ -17,6 +17,7 @@ import { mdelay } from "../../../include/linux/delay.js";
 import { ioremap, io_add, readl, writel, type IoMem } from "../../../include/asm/io.js";
 import { DEFINE_PER_CPU, kernel, perKernel, smp_processor_id, switch_on, this_cpu_ptr } from "../../../kernel/instance.js";
 import { printk, KERN_INFO, KERN_WARNING } from "../../../kernel/printk/printk.js";
+import { irqVectorEvents } from "./trace-events.js";
 import {
   CLOCK_EVT_FEAT_C3STOP,
   CLOCK_EVT_FEAT_ONESHOT,
@@ -73,6 +74,14 @@ export function apic_write(reg: number, v: number): void {
 /** ack_APIC_irq(): end of interrupt at the local APIC. */
 export function ack_APIC_irq(): void {
   apic_write(APIC_EOI, 0);
+}
+
+/**
+ * register_lapic_address(): where the local APIC's registers are (MP table, ACPI MADT, or the
+ * device tree's dtb_lapic_setup); without it setup_local_APIC uses APIC_DEFAULT_PHYS_BASE.
+ */
+export function register_lapic_address(address: number): void {
+  statics().base = ioremap(address, 0x1000);
 }
 
 /** setup_local_APIC(): software-enable the APIC in flat logical mode, accept every priority. */
@@ -177,9 +186,13 @@ export function smp_apic_timer_interrupt(): void {
   ack_APIC_irq();
   exit_idle();
   irq_enter();
+  const cpu = smp_processor_id();
+  const tracer = kernel().host.tracer;
+  if (tracer.on) tracer.emit(irqVectorEvents.local_timer_entry, cpu, LOCAL_TIMER_VECTOR);
   try {
     local_apic_timer_interrupt();
   } finally {
+    if (tracer.on) tracer.emit(irqVectorEvents.local_timer_exit, cpu, LOCAL_TIMER_VECTOR);
     irq_exit();
   }
 }
