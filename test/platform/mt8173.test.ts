@@ -64,7 +64,7 @@ describe("frames", () => {
   });
 
   it("falls back to CPU writes in the vblank interrupt when the GCE is absent (-EPROBE_DEFER)", () => {
-    const b = bootMt8173({ dt: { withoutGce: true } });
+    const b = bootMt8173({ dtsOverlay: '&gce { status = "disabled"; };' });
     b.runFor(200 * MS);
     const f = b.stats().frames[0]!;
     expect(f.cpuConfigured).toBeGreaterThan(10);
@@ -103,7 +103,7 @@ describe("threads", () => {
   });
 
   it("runs the higher-priority thread first when two are runnable", () => {
-    const b = quietBoard({ dt: { mboxes: [[0, 0], [1, 1]] }, gceTiming: { writeNs: 1000 } });
+    const b = quietBoard({ dtsOverlay: "&mmsys { mboxes = <&gce 0 0>, <&gce 1 1>; };", gceTiming: { writeNs: 1000 } });
     const low = client(b, 0);
     const high = client(b, 1);
     const log: Done[] = [];

@@ -37,6 +37,10 @@ export interface GceRegion {
 
 export interface GceSoc {
   readonly name: SocName;
+  /** The GCE node's `compatible` (spec §2.2). */
+  readonly compatible: string;
+  /** Hardware threads of each GCE instance (mainline `gce_plat.thread_nr`, spec §2.2). */
+  readonly threads: number;
   /** `gce_plat.shift` (spec §1.5, §2.2): thread PCs and JUMP targets hold `pa >> shiftPa`. */
   readonly shiftPa: number;
   readonly subsys: readonly GceSubsys[];
@@ -115,6 +119,8 @@ const MT8173_EVENTS = named({
 
 const MT8173: GceSoc = {
   name: "mt8173",
+  compatible: "mediatek,mt8173-gce",
+  threads: 16,
   shiftPa: 0,
   subsys: subsysFrom(1, [0x1400, 0x1401, 0x1402]),
   events: MT8173_EVENTS,
@@ -235,6 +241,8 @@ const MT8183_EVENTS: GceEvent[] = [
 
 const MT8183: GceSoc = {
   name: "mt8183",
+  compatible: "mediatek,mt8183-gce",
+  threads: 24,
   shiftPa: 0,
   subsys: subsysFrom(0, [
     0x1300, 0x1400, 0x1401, 0x1402, 0x1502, 0x1880, 0x1881, 0x1882, 0x1883, 0x1884, 0x1000, 0x1001, 0x1002, 0x1003, 0x1004,
@@ -281,6 +289,8 @@ const MT8195_EVENTS: GceEvent[] = [
 
 const MT8195: GceSoc = {
   name: "mt8195",
+  compatible: "mediatek,mt8195-gce",
+  threads: 24,
   shiftPa: 3,
   subsys: subsysFrom(0, [
     0x1400, 0x1401, 0x1402, 0x1c00, 0x1c01, 0x1c02, 0x1c10, 0x1c11, 0x1c12, 0x14f0, 0x14f1, 0x14f2, 0x1800, 0x1801, 0x1802,

@@ -1,39 +1,54 @@
 /**
- * The mt8173 board: the GCE (CMDQ) at 0x10212000 with 16 threads, the display pipeline at
- * 0x1400xxxx–0x1402xxxx (subsys 1/2/3), DRAM for command buffers at 0x40000000, the GPT timer at
- * 0x10008000, one CPU, and a seed-era kernel running the CMDQ stack: the mailbox framework, the
- * GCE controller driver, the seed's helper and the DRM crtc as its client.
+ * The mt8173 board, built from its device tree (boards/mt8173.dts, or any tree whose root is
+ * `mediatek,mt8173`): the GCE (CMDQ) the `mediatek,mt8173-gce` node describes (16 threads), the
+ * display pipeline at 0x1400xxxx–0x1402xxxx (subsys 1/2/3), DRAM from the memory node, the GPT
+ * timer, one CPU, and a seed-era kernel running the CMDQ stack: the mailbox framework, the GCE
+ * controller driver, the seed's helper and the DRM crtc as its client.
  *
- * Wiring: the GCE, GPT and display-block interrupt lines go to a GIC stand-in (GIC interrupt IDs:
- * SPI n = 32 + n); the display's SOF/EOF/stream-EOF/underrun pulses go to the GCE's event inputs
- * through a tap that counts them; kernel RAM *is* the DRAM (the direct map), so the packets the
- * helper builds are what the GCE fetches.
+ * Every device model sits where its node's `reg` says (decoded with the parent's
+ * `#address-cells`/`#size-cells`) and drives the GIC line its `interrupts` names through the
+ * interrupt parent (GIC interrupt IDs: SPI n = 32 + n). A node whose `status` is not "okay" gets
+ * no model and no device. The display model's blocks are mt8173's, at their fixed addresses;
+ * their interrupts come from the tree nodes at those addresses. The display's SOF/EOF/stream-EOF/
+ * underrun pulses go to the GCE's event inputs through a tap that counts them; kernel RAM *is*
+ * the DRAM (the direct map), so the packets the helper builds are what the GCE fetches.
  *
- * Boot (as the kernel's initcalls would order it): GIC chips for the SPI lines, the GPT driver
- * (TIMER_OF_DECLARE: clocksource + tick), the platform devices from the tree, the GCE controller
- * driver, then one display-client kernel thread per crtc (commit a frame, wait for its flip).
+ * Options that describe hardware edit the tree first (`dramBytes` sizes the memory node);
+ * `dtsOverlay` merges DTS statements after boards/mt8173.dts (`&mmsys { mboxes = <&gce 0 1 0>; };`,
+ * `&gce { status = "disabled"; };`), so the tree is always what runs.
  *
- * MODEL: the GIC is not register-level (the kernel's irq_chip masks lines on it directly): it is
- * level-sensitive, without priorities or active state, and acknowledges the lowest asserted ID.
- * The CPU masks interrupts while it runs a handler (the exception entry's PSTATE.I). One CPU:
- * without the ARM generic timer (not modelled, see timer-mediatek.ts) secondary CPUs would
- * have no tick.
+ * Boot (as the kernel's initcalls would order it): GIC chips for the lines the tree uses, the GPT
+ * driver (TIMER_OF_DECLARE: clocksource + tick), the platform devices from the tree, the GCE
+ * controller driver, then one display-client kernel thread per crtc (commit a frame, wait for
+ * its flip). `bindReport()` lists what every GCE client bound to, or why it could not.
+ *
+ * MODEL: the GIC is the stand-in of gic.ts. The CPU masks interrupts while it runs a handler
+ * (the exception entry's PSTATE.I). One CPU: without the ARM generic timer (not modelled, see
+ * timer-mediatek.ts) secondary CPUs would have no tick.
  */
 import type { Co, Task } from "../../sim/task.js";
-import type { Tracer } from "../../sim/trace.js";
-import { IrqLine, type IrqSink } from "../../sim/irq.js";
+import type { IrqSink } from "../../sim/irq.js";
 import { Dram } from "../../hw/mem/dram.js";
 import { CMDQ_CODE } from "../../hw/mailbox/mtk-gce-isa.js";
-import { socLookup } from "../../hw/mailbox/mtk-gce-soc.js";
+import { GCE_SOCS, socLookup } from "../../hw/mailbox/mtk-gce-soc.js";
 import { MtkGce, type GceTiming } from "../../hw/mailbox/mtk-gce.js";
 import { MtkDisplay, type PanelTiming } from "../../hw/display/mtk-disp.js";
+import { MT8173_DISP_COMPONENTS } from "../../hw/display/mtk-disp.regs.js";
 import { MtkGpt } from "../../hw/timer/mtk-gpt.js";
 import { kthread_run } from "../../linux/kernel/instance.js";
 import { generic_handle_irq, irq_set_chip } from "../../linux/kernel/irq/manage.js";
-import type { irq_chip } from "../../linux/include/linux/interrupt.js";
 import { local_irq_restore, local_irq_save } from "../../linux/include/linux/irqflags.js";
-import { of_find_compatible_node, type device_node } from "../../linux/include/linux/of.js";
-import { of_find_device_by_node, of_platform_populate, platform_driver_register } from "../../linux/include/linux/platform_device.js";
+import {
+  for_each_of_cpu_node,
+  of_address_to_resource,
+  of_device_is_available,
+  of_find_property,
+  of_walk,
+  resource_init,
+  resource_size,
+  type device_node,
+} from "../../linux/include/linux/of.js";
+import { of_find_device_by_node, of_irq_get, of_platform_populate, platform_driver_register } from "../../linux/include/linux/platform_device.js";
 import type { device } from "../../linux/include/linux/device.js";
 import { dmesg } from "../../linux/kernel/printk/printk.js";
 import { jiffies } from "../../linux/kernel/time/timer.js";
@@ -59,12 +74,10 @@ import {
   type mtk_ddp_comp,
   type mtk_plane_state,
 } from "../../linux/drivers/gpu/drm/mediatek/mtk_drm_crtc.js";
-import { Machine, type CpuController } from "../machine.js";
-import { MT8173_GCE_BASE, MT8173_GPT_BASE, MT8173_SPI, mt8173DeviceTree, mt8173Node, type Mt8173DtOptions } from "./mt8173.dt.js";
-
-export const MT8173_DRAM_BASE = 0x4000_0000;
-/** GIC interrupt IDs 0..255 (NR_IRQS of the kernel core). */
-const GIC_LINES = 256;
+import { Machine } from "../machine.js";
+import { BoardError, availableCompatible, builtinBoardTree, fixedClockHz, memoryNode, nodeName, regOf, setMemorySize, type BoardTree } from "./board-tree.js";
+import { bindReportOf, clientRegLine, controllerLine, eventLine, isRegisterClient, mboxLine, type BindLine, type BindReport } from "./cmdq-binding.js";
+import { GIC_COMPATIBLES, GicStandIn } from "./gic.js";
 
 export type Mt8173DriverProfile = "fixed" | "seed";
 
@@ -92,8 +105,14 @@ export interface Mt8173Props {
   readonly panel?: Partial<PanelTiming>;
   readonly gceTiming?: Partial<GceTiming>;
   readonly client?: Mt8173ClientProps;
-  /** Device-tree variations (mboxes cells, a missing GCE). */
-  readonly dt?: Mt8173DtOptions;
+  /**
+   * DTS statements merged after boards/mt8173.dts, e.g. `&mmsys { mboxes = <&gce 0 1 0>; };`
+   * (the 4.19 3-cell form) or `&gce { status = "disabled"; };` (no GCE: clients get
+   * -EPROBE_DEFER). A syntax error throws DtError placed in "<dtsOverlay>".
+   */
+  readonly dtsOverlay?: string;
+  /** A tree to run instead of boards/mt8173.dts (what bootDeviceTree passes for `--dts`/`--dtb`). */
+  readonly tree?: BoardTree;
 }
 
 /** One GCE thread's packets, as the controller accounted them. */
@@ -165,50 +184,6 @@ export interface Mt8173Stats {
 const OP_NAMES: ReadonlyMap<number, string> = new Map(Object.entries(CMDQ_CODE).map(([name, code]) => [code, name]));
 const MT8173_EVENTS = socLookup("mt8173");
 
-/** The GIC stand-in: level inputs, masks the kernel's irq_chip sets, the CPU's INTR and acknowledge. */
-export class Mt8173Gic implements CpuController, IrqSink {
-  readonly intr: IrqLine;
-  private readonly level = new Uint8Array(GIC_LINES);
-  private readonly enabled = new Uint8Array(GIC_LINES);
-  private pending = 0;
-  /** The irq_chip the kernel uses for every line. */
-  readonly chip: irq_chip;
-
-  constructor(tracer: Tracer) {
-    this.intr = new IrqLine("gic.intr", tracer);
-    const mask = (irq: number, on: boolean) => this.setEnabled(irq, on);
-    this.chip = Object.freeze({
-      name: "GIC",
-      irq_startup: (irq: number) => mask(irq, true),
-      irq_shutdown: (irq: number) => mask(irq, false),
-      irq_enable: (irq: number) => mask(irq, true),
-      irq_disable: (irq: number) => mask(irq, false),
-    } satisfies irq_chip);
-  }
-
-  setIrq(pin: number, level: boolean): void {
-    const v = level ? 1 : 0;
-    if (this.level[pin] === v || pin < 0 || pin >= GIC_LINES) return;
-    this.level[pin] = v;
-    if (this.enabled[pin]) this.pending += level ? 1 : -1;
-    this.intr.set(this.pending > 0);
-  }
-
-  private setEnabled(irq: number, on: boolean): void {
-    const v = on ? 1 : 0;
-    if (irq < 0 || irq >= GIC_LINES || this.enabled[irq] === v) return;
-    this.enabled[irq] = v;
-    if (this.level[irq]) this.pending += on ? 1 : -1;
-    this.intr.set(this.pending > 0);
-  }
-
-  acknowledge(): number {
-    if (this.pending === 0) return -1;
-    for (let i = 0; i < GIC_LINES; i++) if (this.level[i] && this.enabled[i]) return i;
-    return -1;
-  }
-}
-
 /** Counts the display's event pulses and the GCE waits they end, then forwards them to the GCE. */
 class EventTap implements IrqSink {
   readonly pulses = new Uint32Array(1024);
@@ -217,7 +192,7 @@ class EventTap implements IrqSink {
   readonly waitMax = new Float64Array(1024);
 
   constructor(
-    private readonly gce: MtkGce,
+    private readonly gce: MtkGce | null,
     private readonly board: Mt8173,
   ) {}
 
@@ -226,7 +201,7 @@ class EventTap implements IrqSink {
       this.pulses[pin]!++;
       this.board.noteEvent(pin, this);
     }
-    this.gce.setIrq(pin, level);
+    this.gce?.setIrq(pin, level);
   }
 }
 
@@ -255,44 +230,67 @@ export function mt8173FrameSource(planes: number, writes: number): (frame: numbe
 export class Mt8173 {
   readonly machine: Machine;
   readonly dram: Dram;
-  readonly gce: MtkGce;
   readonly display: MtkDisplay;
   readonly gpt: MtkGpt;
-  readonly gic: Mt8173Gic;
+  readonly gic: GicStandIn;
+  /** The tree the board runs: its nodes, labels and file. */
+  readonly tree: BoardTree;
+  /** The tree's root node (what the kernel's `of_root` would be). */
   readonly dt: device_node;
   readonly crtcs: mtk_drm_crtc[] = [];
   readonly props: Mt8173Props;
+  private readonly gceModel: MtkGce | null;
+  private readonly gceNode: device_node | null;
+  private readonly timerNode: device_node;
   private readonly tap: EventTap;
   private booted = false;
   private readonly frameLate: number[] = [];
   private readonly frameCounts: Array<{ onTime: number; late: number; failed: number }> = [];
+  /** Register-client lines, worked out at boot (as the client drivers' probes would). */
+  private clientLines: BindLine[] = [];
 
   constructor(props: Mt8173Props = {}) {
     this.props = props;
     const crtcs = props.crtcs ?? 1;
     if (crtcs !== 1 && crtcs !== 2) throw new RangeError(`mt8173: crtcs must be 1 or 2, got ${String(crtcs)}`);
-    const dramBytes = props.dramBytes ?? 16 << 20;
-    this.dram = new Dram({ base: MT8173_DRAM_BASE, size: dramBytes });
+    if (props.tree !== undefined && props.dtsOverlay !== undefined) {
+      throw new BoardError("mt8173: dtsOverlay extends boards/mt8173.dts; with your own tree, write the statements into it");
+    }
+    const tree = props.tree ?? builtinBoardTree("mt8173.dts", props.dtsOverlay);
+    if (props.dramBytes !== undefined) setMemorySize(tree, props.dramBytes);
+    this.tree = tree;
+    this.dt = tree.root;
+    const cpus = for_each_of_cpu_node(tree.root).length;
+    if (cpus !== 1) throw new BoardError(`mt8173: the tree lists ${cpus} CPUs under /cpus; the board runs one (without the ARM generic timer a second CPU would have no tick)`);
+    const mem = memoryNode(tree);
+    if (mem === null) throw new BoardError(`mt8173: ${tree.file} has no memory node (device_type = "memory")`);
+    const memReg = regOf(tree, mem);
+    this.dram = new Dram({ base: memReg.start, size: resource_size(memReg) });
     const switches: Record<string, boolean> = {};
     if (props.driverProfile === "seed") for (const s of CMDQ_SEED_SWITCHES) switches[s] = true;
     Object.assign(switches, props.switches);
     const m = new Machine({
       cpus: 1,
       kernel: { HZ: props.HZ ?? 250, switches },
-      ram: { base: MT8173_DRAM_BASE, bytes: this.dram.u8 },
+      ram: { base: this.dram.base, bytes: this.dram.u8 },
       // The arm64 system counter of mt8173 runs at 13 MHz.
       cpuCounterHz: 13_000_000,
     });
     this.machine = m;
     m.bus.map(this.dram.region);
-    this.gic = new Mt8173Gic(m.tracer);
-    this.gce = new MtkGce({ clock: m.clock, tracer: m.tracer, bus: m.bus, dram: this.dram, base: MT8173_GCE_BASE, threads: 16, ...(props.gceTiming === undefined ? {} : { timing: props.gceTiming }) });
-    m.bus.map(this.gce.region);
-    this.gce.irq.connect(this.gic, 32 + MT8173_SPI.gce);
-    this.gpt = new MtkGpt({ clock: m.clock, tracer: m.tracer, base: MT8173_GPT_BASE });
+    if (GIC_COMPATIBLES.every((c) => availableCompatible(tree, c).length === 0)) {
+      throw new BoardError(`mt8173: no interrupt controller in ${tree.file} (compatible ${GIC_COMPATIBLES.join(" or ")})`);
+    }
+    this.gic = new GicStandIn(m.tracer);
+    this.gceNode = availableCompatible(tree, GCE_SOCS.mt8173.compatible)[0] ?? null;
+    this.gceModel = this.gceNode === null ? null : this.makeGce(this.gceNode);
+    const timer = availableCompatible(tree, mtk_timer_of_match.compatible)[0];
+    if (timer === undefined) throw new BoardError(`mt8173: no ${mtk_timer_of_match.compatible} node in ${tree.file}: the kernel would have no tick`);
+    this.timerNode = timer;
+    this.gpt = new MtkGpt({ clock: m.clock, tracer: m.tracer, base: regOf(tree, timer).start, sysHz: fixedClockHz(timer) ?? 13_000_000 });
     m.bus.map(this.gpt.region);
-    this.gpt.irq.connect(this.gic, 32 + MT8173_SPI.gpt);
-    this.tap = new EventTap(this.gce, this);
+    this.gpt.irq.connect(this.gic, this.irqOf(timer));
+    this.tap = new EventTap(this.gceModel, this);
     const timing = props.panel ?? {};
     this.display = new MtkDisplay({
       clock: m.clock,
@@ -302,11 +300,7 @@ export class Mt8173 {
       writeLogCapacity: 0,
     });
     for (const r of this.display.regions) m.bus.map(r);
-    this.display.irq("OVL0").connect(this.gic, 32 + MT8173_SPI.ovl0);
-    this.display.irq("OVL1").connect(this.gic, 32 + MT8173_SPI.ovl1);
-    this.display.irq("RDMA0").connect(this.gic, 32 + MT8173_SPI.rdma0);
-    this.display.irq("RDMA1").connect(this.gic, 32 + MT8173_SPI.rdma1);
-    this.dt = mt8173DeviceTree(props.dt);
+    this.wireDisplayIrqs();
     m.attachCpus([this.gic], (_cpu, vector) => {
       // Exception entry masks IRQs (PSTATE.I) while the handler runs.
       const flags = local_irq_save();
@@ -318,17 +312,82 @@ export class Mt8173 {
     });
   }
 
+  /** The GCE model; throws when the tree has none (its node is missing or disabled). */
+  get gce(): MtkGce {
+    if (this.gceModel === null) throw new BoardError(`mt8173: ${this.tree.file} has no enabled ${GCE_SOCS.mt8173.compatible} node, so the board has no GCE`);
+    return this.gceModel;
+  }
+
+  /** The GIC line of interrupt 0 of `np`, or a BoardError naming the node. */
+  private irqOf(np: device_node): number {
+    const irq = of_irq_get(np, 0);
+    if (irq < 0) throw new BoardError(`mt8173: ${nodeName(this.tree, np)}: interrupts[0] cannot be read through its interrupt parent (${irq})`);
+    return irq;
+  }
+
+  private makeGce(np: device_node): MtkGce {
+    const m = this.machine;
+    const soc = GCE_SOCS.mt8173;
+    const gce = new MtkGce({
+      clock: m.clock,
+      tracer: m.tracer,
+      bus: m.bus,
+      dram: this.dram,
+      base: regOf(this.tree, np).start,
+      threads: soc.threads,
+      shiftPa: soc.shiftPa,
+      subsys: soc.subsys,
+      ...(this.props.gceTiming === undefined ? {} : { timing: this.props.gceTiming }),
+    });
+    m.bus.map(gce.region);
+    gce.irq.connect(this.gic, this.irqOf(np));
+    return gce;
+  }
+
+  /** Each display block with an interrupt drives the line of the tree node at its address. */
+  private wireDisplayIrqs(): void {
+    for (const info of MT8173_DISP_COMPONENTS) {
+      if (info.irq === undefined) continue;
+      const np = this.nodeAt(info.base);
+      if (np !== null && of_find_property(np, "interrupts") !== null) this.display.irq(info.name).connect(this.gic, this.irqOf(np));
+    }
+  }
+
+  /** The available node whose first `reg` entry starts at `pa`, or null. */
+  private nodeAt(pa: number): device_node | null {
+    let found: device_node | null = null;
+    const r = resource_init();
+    of_walk(this.dt, (np) => {
+      if (found !== null || !of_device_is_available(np) || of_find_property(np, "compatible") === null) return;
+      if (of_address_to_resource(np, 0, r) === 0 && r.start === pa) found = np;
+    });
+    return found;
+  }
+
+  /** The interrupt lines the tree's devices use, for the kernel's irq_chip setup. */
+  private treeIrqs(): number[] {
+    const lines = new Set<number>();
+    of_walk(this.dt, (np) => {
+      for (let i = 0; of_device_is_available(np); i++) {
+        const irq = of_irq_get(np, i);
+        if (irq < 0) break;
+        lines.add(irq);
+      }
+    });
+    return [...lines].sort((a, b) => a - b);
+  }
+
   /** Boots the kernel: timer, devices, GCE driver, display clients. Returns at once. */
   boot(): this {
     if (this.booted) throw new Error("mt8173: already booted");
     this.booted = true;
     const m = this.machine;
     m.inKernel(0, () => {
-      for (let irq = 0; irq < GIC_LINES; irq++) irq_set_chip(irq, this.gic.chip);
-      const timer = of_find_compatible_node(this.dt, mtk_timer_of_match.compatible);
-      if (timer !== null) mtk_timer_of_match.data!(timer);
+      for (const irq of this.treeIrqs()) irq_set_chip(irq, this.gic.chip);
+      mtk_timer_of_match.data!(this.timerNode);
       of_platform_populate(this.dt);
       platform_driver_register(cmdq_drv);
+      this.clientLines = this.registerClientLines();
     });
     this.cmdqCache = this.controller();
     const client = this.props.client ?? {};
@@ -343,21 +402,35 @@ export class Mt8173 {
     return this;
   }
 
+  /** What the display driver reads for every register client of the tree (kernel context). */
+  private registerClientLines(): BindLine[] {
+    const lines: BindLine[] = [];
+    const soc = socLookup("mt8173");
+    of_walk(this.dt, (np) => {
+      if (np === this.gceNode || !of_device_is_available(np) || !isRegisterClient(np)) return;
+      const dev = of_find_device_by_node(np)?.dev;
+      if (dev !== undefined) lines.push(clientRegLine(this.tree, dev, regOf(this.tree, np).start, soc));
+    });
+    return lines;
+  }
+
   /**
-   * Creates crtc `index` (OVLi → RDMAi, mailbox channel i of mmsys) in kernel context; it waits
-   * for mutex `mutex`'s stream EOF (default: its own).
+   * Creates crtc `index` (the index-th OVL → RDMA of the tree, mailbox channel `index` of mmsys)
+   * in kernel context; it waits for event `mutex` of the tree's list, or the seed's
+   * MUTEXn_STREAM_EOF (default: its own index).
    */
   createCrtc(index: number, mutex: number = index): mtk_drm_crtc | null {
     return this.machine.inKernel(0, () => {
       const comps: mtk_ddp_comp[] = [];
-      for (const name of index === 0 ? ["ovl@1400c000", "rdma@1400e000"] : ["ovl@1400d000", "rdma@1400f000"]) {
-        const np = mt8173Node(this.dt, name);
-        const c = np === null ? null : mtk_ddp_comp_init(np, name);
+      for (const compat of ["mediatek,mt8173-disp-ovl", "mediatek,mt8173-disp-rdma"]) {
+        const np = availableCompatible(this.tree, compat)[index];
+        const c = np === undefined ? null : mtk_ddp_comp_init(np, np.full_name);
         if (c !== null) comps.push(c);
       }
       const mmsys = this.mmsysDevice();
       if (mmsys === null) return null;
-      const crtc = mtk_drm_crtc_create(mmsys, index, comps, mutex);
+      const mutexNode = availableCompatible(this.tree, "mediatek,mt8173-disp-mutex")[0] ?? null;
+      const crtc = mtk_drm_crtc_create(mmsys, index, comps, mutex, mutexNode);
       if (crtc === null) return null;
       crtc.event_listener = (c, ev) => this.onFlip(c, ev);
       this.crtcs.push(crtc);
@@ -369,14 +442,38 @@ export class Mt8173 {
 
   /** The mmsys platform device (the display's mailbox client device). */
   mmsysDevice(): device | null {
-    return this.machine.inKernel(0, () => of_find_device_by_node(mt8173Node(this.dt, "clock-controller@14000000"))?.dev ?? null);
+    const np = availableCompatible(this.tree, "mediatek,mt8173-mmsys")[0] ?? null;
+    return this.machine.inKernel(0, () => of_find_device_by_node(np)?.dev ?? null);
   }
 
   /** The GCE controller's driver data once probed. */
   controller(): cmdq | null {
     return this.machine.inKernel(0, () => {
-      const dev = of_find_device_by_node(mt8173Node(this.dt, "gce@10212000"))?.dev;
+      const dev = of_find_device_by_node(this.gceNode)?.dev;
       return dev === undefined ? null : cmdq_get(dev);
+    });
+  }
+
+  /**
+   * What every GCE client of the tree bound to, or why not: the controllers, each crtc's
+   * `mboxes` entry and event list entry, and every register client's GCE window.
+   */
+  bindReport(): BindReport {
+    return this.machine.inKernel(0, () => {
+      const t = this.tree;
+      const lines: BindLine[] = availableCompatible(t, GCE_SOCS.mt8173.compatible).map((g) => controllerLine(t, g));
+      const mmsys = availableCompatible(t, "mediatek,mt8173-mmsys")[0];
+      for (const crtc of this.crtcs) {
+        if (mmsys === undefined) break;
+        const err = crtc.cmdq_err_prop === "mboxes" ? crtc.cmdq_err : 0;
+        lines.push(mboxLine(t, mmsys, crtc.index, crtc.cmdq_client ?? err));
+        const evNode = crtc.cmdq_event_source === "mediatek,gce-events" ? availableCompatible(t, "mediatek,mt8173-disp-mutex")[0] : mmsys;
+        if (crtc.cmdq_event_source !== "seed" && evNode !== undefined && crtc.cmdq_err_prop !== "mboxes") {
+          lines.push(eventLine(t, evNode, crtc.cmdq_event_source, crtc.cmdq_event_index, socLookup("mt8173")));
+        }
+      }
+      lines.push(...this.clientLines);
+      return bindReportOf("mt8173", t, lines);
     });
   }
 
@@ -412,7 +509,7 @@ export class Mt8173 {
     for (const thread of c.thread) {
       if (thread.task_busy_list.length === 0) continue;
       // The thread's WAIT_TOKEN (BIT(31) waiting, bits 9..0 the event) and PC, read as a debugger would.
-      const thr = MT8173_GCE_BASE + CMDQ_THR_BASE + CMDQ_THR_SIZE * thread.idx;
+      const thr = this.gce.base + CMDQ_THR_BASE + CMDQ_THR_SIZE * thread.idx;
       const token = bus.read32(thr + CMDQ_THR_WAIT_TOKEN);
       if (token >>> 31 === 0 || (token & 0x3ff) !== event || bus.read32(thr + CMDQ_THR_SUSPEND_TASK) !== 0) continue;
       const pc = bus.read32(thr + CMDQ_THR_CURR_ADDR);
@@ -500,7 +597,7 @@ export class Mt8173 {
       timeNs: m.clock.now,
       jiffies: m.inKernel(0, () => jiffies()),
       threads,
-      instructions: { executed: this.gce.stats().instructions, byOp },
+      instructions: { executed: this.gceModel?.stats().instructions ?? 0, byOp },
       events,
       frames,
       display: { frames: d.frames, writes: d.writes, vblankWrites: d.vblankWrites, lateWrites: d.lateWrites, underruns: d.underruns },

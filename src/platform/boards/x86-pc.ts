@@ -1,23 +1,35 @@
 /**
- * The x86-pc board: N CPUs with local APICs, an IOAPIC, the HPET at 0xFED00000, RAM, and a
- * 2007-era x86-64 kernel running seed 004's HPET driver.
+ * The x86-pc board, built from its device tree (boards/x86-pc.dts, or any tree whose root is
+ * `vplat,x86-pc`, in the binding of Linux's CE4100 tree): one CPU with a local APIC per /cpus
+ * node (`reg` = APIC id, 0..N-1), the IOAPIC of the `intel,ce4100-ioapic` node, the HPET of the
+ * `intel,ce4100-hpet` node, RAM from the memory node, and a 2007-era x86-64 kernel running seed
+ * 004's HPET driver. The kernel learns the same from the tree, as arch/x86/kernel/devicetree.c
+ * does (x86_dtb_parse_smp_config: hpet_address, the LAPIC and IOAPIC addresses, the APIC ids).
  *
- * Wiring: HPET outputs drive the same-numbered IOAPIC inputs (its legacy route drives input 2
- * for timer 0 and 8 for timer 1); inputs 16–23 are PCI-style active-low lines; the IOAPIC and the
- * HPET's FSB route send messages to the LAPIC window; each LAPIC's INTR goes to its CPU, which
- * enters the kernel's do_IRQ at an event boundary.
+ * Options that describe hardware edit the tree first (`cpus: 4` writes four cpu nodes,
+ * `hpet.present: false` removes the HPET node), so the tree is always what runs; `dtsOverlay`
+ * merges DTS statements after boards/x86-pc.dts.
  *
- * Boot, in order (init/main.c and smpboot of the era): the boot CPU sets up its LAPIC and the
- * IOAPIC, time_init registers the TSC clocksource and the HPET's legacy channel as the first
- * tick, the LAPIC timer is calibrated against the TSC, every CPU registers its LAPIC timer, then
- * the seed's init_hpet_generic_timer runs as a kernel thread (its self-test sleeps).
+ * Wiring: HPET outputs drive the same-numbered inputs of the IOAPIC (its legacy route drives
+ * input 2 for timer 0 and 8 for timer 1); inputs 16–23 are PCI-style active-low lines; the IOAPIC
+ * and the HPET's FSB route send messages to the LAPIC window; each LAPIC's INTR goes to its CPU,
+ * which enters the kernel's do_IRQ at an event boundary.
+ *
+ * Boot, in order (init/main.c and smpboot of the era): the device tree is parsed, the boot CPU
+ * sets up its LAPIC and the IOAPIC, time_init registers the TSC clocksource and the HPET's legacy
+ * channel as the first tick, the LAPIC timer is calibrated against the TSC, every CPU registers
+ * its LAPIC timer, then the seed's init_hpet_generic_timer runs as a kernel thread (its self-test
+ * sleeps).
+ *
+ * MODEL: the local APICs must sit at 0xfee00000, where the IOAPIC's and the HPET's interrupt
+ * messages go; one IOAPIC.
  */
 import type { IrqSink } from "../../sim/irq.js";
 import { sleep, type Co } from "../../sim/task.js";
 import { ApicBus } from "../../hw/intc/apic.js";
 import { APIC_DEFAULT_BASE, APIC_WINDOW_SIZE } from "../../hw/intc/apic.regs.js";
 import { IoApic } from "../../hw/intc/ioapic.js";
-import { IOAPIC_DEFAULT_BASE, IOAPIC_WINDOW_SIZE } from "../../hw/intc/ioapic.regs.js";
+import { IOAPIC_WINDOW_SIZE } from "../../hw/intc/ioapic.regs.js";
 import { Hpet } from "../../hw/timer/hpet.js";
 import { ICH_PERIOD_FS, QEMU_INTCAP, type HpetProfileName } from "../../hw/timer/hpet.profiles.js";
 import { Region } from "../../sim/bus.js";
@@ -32,9 +44,12 @@ import { apic_main_timer, calibrate_APIC_clock, setup_APIC_timer, setup_local_AP
 import { HPET_SEED_2007_SWITCHES, hpet_report, hpet_setup, init_hpet_generic_timer } from "../../linux/arch/x86/kernel/hpet.js";
 import { cpu_idle_deep, idle_stats } from "../../linux/arch/x86/kernel/idle.js";
 import { setup_IO_APIC } from "../../linux/arch/x86/kernel/io_apic.js";
+import { dtb_apic_ids, mp_ioapics, mp_lapic_addr, mpc_ioapic_addr, nr_ioapics, x86_dtb_parse_smp_config } from "../../linux/arch/x86/kernel/devicetree.js";
+import { for_each_of_cpu_node, of_detach_node, of_get_cpu_hwid, resource_size } from "../../linux/include/linux/of.js";
 import { do_IRQ, spurious_interrupts } from "../../linux/arch/x86/kernel/irq.js";
 import { time_init, timer_resume, timer_suspend } from "../../linux/arch/x86/kernel/time.js";
 import { Machine } from "../machine.js";
+import { BoardError, availableCompatible, builtinBoardTree, memoryNode, nodeName, regOf, setCpuCount, type BoardTree } from "./board-tree.js";
 
 export type DriverProfile = "fixed" | "seed-2007";
 
@@ -63,10 +78,14 @@ export interface X86PcProps {
   readonly apicMainTimer?: boolean;
   /** Interrupt entry latency in ns (default 500, a 2007-era CPU's entry path). */
   readonly irqEntryNs?: number;
+  /** DTS statements merged after boards/x86-pc.dts (`&hpet { reg = <0xfed01000 0x400>; };`). */
+  readonly dtsOverlay?: string;
+  /** A tree to run instead of boards/x86-pc.dts (what bootDeviceTree passes for `--dts`/`--dtb`). */
+  readonly tree?: BoardTree;
 }
 
+/** Where boards/x86-pc.dts puts the HPET (the PC's usual address). */
 export const HPET_BASE = 0xfed0_0000;
-const RAM_BASE = 0x0010_0000;
 /** PCI INTx inputs 16–23 are active low. */
 const ACTIVE_LOW_PINS = 0x00ff_0000;
 
@@ -92,8 +111,20 @@ export interface CpuReport {
   readonly deepIdleNs: number;
 }
 
+/** What the kernel read from the device tree (x86_dtb_parse_smp_config). */
+export interface X86DeviceTreeReport {
+  readonly file: string;
+  /** Local APIC ids of the /cpus nodes, in tree order. */
+  readonly apicIds: readonly number[];
+  readonly lapicAddress: number;
+  readonly ioapics: ReadonlyArray<{ readonly id: number; readonly address: number; readonly gsiBase: number; readonly gsiEnd: number }>;
+  /** The `intel,ce4100-hpet` node's address, or null when the tree has none. */
+  readonly hpetAddress: number | null;
+}
+
 export interface X86Report {
   readonly timeNs: number;
+  readonly devicetree: X86DeviceTreeReport;
   readonly jiffies: number;
   readonly jiffiesDriftPpm: number;
   readonly ktimeNs: number;
@@ -113,15 +144,29 @@ export class X86Pc {
   readonly apic: ApicBus;
   readonly ioapic: IoApic;
   readonly hpet: Hpet | null;
+  /** The tree the board runs: its nodes, labels and file. */
+  readonly tree: BoardTree;
+  /** The HPET's address (its node's `reg`), or null without one. */
+  readonly hpetBase: number | null;
   private readonly wires: PinWires;
   readonly props: Required<Pick<X86PcProps, "cpus" | "HZ" | "driverProfile">> & X86PcProps;
   private booted = false;
   private bootNs = 0;
 
   constructor(props: X86PcProps = {}) {
-    const cpus = props.cpus ?? 2;
-    if (!Number.isInteger(cpus) || cpus < 1 || cpus > 8) throw new RangeError(`x86-pc: cpus must be 1..8, got ${cpus}`);
+    if (props.cpus !== undefined && (!Number.isInteger(props.cpus) || props.cpus < 1 || props.cpus > 8)) throw new RangeError(`x86-pc: cpus must be 1..8, got ${props.cpus}`);
+    if (props.tree !== undefined && props.dtsOverlay !== undefined) {
+      throw new BoardError("x86-pc: dtsOverlay extends boards/x86-pc.dts; with your own tree, write the statements into it");
+    }
+    const tree = props.tree ?? builtinBoardTree("x86-pc.dts", props.dtsOverlay);
+    if (props.cpus !== undefined) setCpuCount(tree, props.cpus);
+    if (props.hpet?.present === false) for (const np of availableCompatible(tree, HPET_COMPATIBLE)) of_detach_node(np);
+    this.tree = tree;
+    const cpus = x86CpuCount(tree);
     this.props = { ...props, cpus, HZ: props.HZ ?? 1000, driverProfile: props.driverProfile ?? "fixed" };
+    const mem = memoryNode(tree);
+    if (mem === null) throw new BoardError(`x86-pc: ${tree.file} has no memory node (device_type = "memory")`);
+    const ram = regOf(tree, mem);
     const m = new Machine({
       cpus,
       kernel: {
@@ -129,23 +174,25 @@ export class X86Pc {
         tick_mode: props.tickMode ?? "periodic",
         switches: profileSwitches(this.props.driverProfile, props.switches),
       },
-      ram: { base: RAM_BASE, bytes: new Uint8Array(1 << 20) },
+      ram: { base: ram.start, bytes: new Uint8Array(resource_size(ram)) },
       cpuCounterHz: props.tscHz ?? 2_000_000_000,
       irqEntryNs: props.irqEntryNs ?? 500,
     });
     this.machine = m;
     this.apic = new ApicBus({ clock: m.clock, tracer: m.tracer, cpus, currentCpu: () => m.accessCpu, stopsInDeepIdle: props.arat !== true });
-    m.bus.map(new Region("lapic", APIC_DEFAULT_BASE, APIC_WINDOW_SIZE, this.apic));
+    m.bus.map(new Region("lapic", lapicBase(tree), APIC_WINDOW_SIZE, this.apic));
     this.ioapic = new IoApic({ clock: m.clock, tracer: m.tracer, msi: m.bus, activeLowPins: ACTIVE_LOW_PINS });
-    m.bus.map(new Region("ioapic", IOAPIC_DEFAULT_BASE, IOAPIC_WINDOW_SIZE, this.ioapic));
+    m.bus.map(new Region("ioapic", ioapicBase(tree), IOAPIC_WINDOW_SIZE, this.ioapic));
     this.apic.addEoiListener(this.ioapic);
     this.wires = new PinWires(this.ioapic, m);
-    this.hpet = props.hpet?.present === false ? null : this.makeHpet();
+    const hpetNode = availableCompatible(tree, HPET_COMPATIBLE)[0];
+    this.hpetBase = hpetNode === undefined ? null : regOf(tree, hpetNode).start;
+    this.hpet = this.hpetBase === null ? null : this.makeHpet(this.hpetBase);
     m.attachCpus(this.apic.lapics, (_cpu, vector) => do_IRQ(vector));
     m.onDeepIdle = (cpu, on) => this.apic.lapics[cpu]!.setDeepIdle(on);
   }
 
-  private makeHpet(): Hpet {
+  private makeHpet(base: number): Hpet {
     const m = this.machine;
     const h = this.props.hpet ?? {};
     const routeCap = h.routeCap ?? QEMU_INTCAP.q35;
@@ -155,7 +202,7 @@ export class X86Pc {
       periodFs: h.periodFs ?? ICH_PERIOD_FS,
       timerCaps: { routeCap },
     });
-    m.bus.map(hpet.region(HPET_BASE));
+    m.bus.map(hpet.region(base));
     hpet.connect(this.wires);
     return hpet;
   }
@@ -167,15 +214,15 @@ export class X86Pc {
     const m = this.machine;
     const p = this.props;
     this.bootNs = m.clock.now;
+    const force = this.hpetBase !== null && p.forceHpetAddress === true;
     m.inKernel(0, () => {
+      x86_dtb_parse_smp_config(this.tree.root);
       apic_main_timer(p.apicMainTimer === true);
       setup_local_APIC();
-      setup_IO_APIC();
-      hpet_setup({
-        nohpet: p.nohpet ?? false,
-        hpet_address: this.hpet !== null && p.forceHpetAddress !== true ? HPET_BASE : 0,
-        force_hpet_address: this.hpet !== null && p.forceHpetAddress === true ? HPET_BASE : 0,
-      });
+      if (nr_ioapics() > 0) setup_IO_APIC(mpc_ioapic_addr(0));
+      // MODEL: forceHpetAddress boots as if the firmware tables left the HPET out (the tree's
+      // address is dropped) and a chipset quirk found it at that address.
+      hpet_setup({ nohpet: p.nohpet ?? false, ...(force ? { hpet_address: 0 } : {}), force_hpet_address: force ? (this.hpetBase ?? 0) : 0 });
       time_init();
       calibrate_APIC_clock();
       setup_APIC_timer();
@@ -250,7 +297,8 @@ export class X86Pc {
     const m = this.machine;
     m.clock.newTimer("hpet-halt", () => {
       m.faultsHit.push(`${m.clock.now} ns: HPET counter halted`);
-      m.bus.write32(HPET_BASE + 0x10, m.bus.read32(HPET_BASE + 0x10) & ~1);
+      const base = this.hpetBase ?? HPET_BASE;
+      m.bus.write32(base + 0x10, m.bus.read32(base + 0x10) & ~1);
     }).mod(at);
   }
 
@@ -277,8 +325,16 @@ export class X86Pc {
         });
       }
       const bc = tick_broadcast_device();
+      const hpetNode = availableCompatible(this.tree, HPET_COMPATIBLE)[0];
       return {
         timeNs: now,
+        devicetree: {
+          file: this.tree.file,
+          apicIds: [...dtb_apic_ids()],
+          lapicAddress: mp_lapic_addr(),
+          ioapics: mp_ioapics().map((io) => ({ id: io.apicid, address: io.apicaddr, gsiBase: io.gsi_base, gsiEnd: io.gsi_end })),
+          hpetAddress: hpetNode === undefined ? null : regOf(this.tree, hpetNode).start,
+        },
         jiffies: jiffies(),
         jiffiesDriftPpm: ppm(jiffies(), this.bootNs),
         ktimeNs: ktime_get(),
@@ -301,6 +357,38 @@ export class X86Pc {
   dmesg(): string {
     return dmesg(this.machine.kernel.log);
   }
+}
+
+const HPET_COMPATIBLE = "intel,ce4100-hpet";
+
+/** CPUs of the tree: its cpu nodes, whose APIC ids must be 0..N-1 in order (the LAPIC model's numbering). */
+function x86CpuCount(tree: BoardTree): number {
+  const nodes = for_each_of_cpu_node(tree.root);
+  if (nodes.length < 1 || nodes.length > 8) throw new BoardError(`x86-pc: ${tree.file} lists ${nodes.length} CPUs under /cpus; the board runs 1..8`);
+  nodes.forEach((np, i) => {
+    const id = of_get_cpu_hwid(np, 0);
+    if (id !== i) throw new BoardError(`x86-pc: ${nodeName(tree, np)}: reg = <${id === 0xffff_ffff ? "none" : id}>; the local APIC ids must be 0..${nodes.length - 1} in tree order`);
+  });
+  return nodes.length;
+}
+
+/** The local APIC's address: the `intel,ce4100-lapic` node's, APIC_DEFAULT_BASE without one. */
+function lapicBase(tree: BoardTree): number {
+  const np = availableCompatible(tree, "intel,ce4100-lapic")[0];
+  if (np === undefined) return APIC_DEFAULT_BASE;
+  const base = regOf(tree, np).start;
+  if (base !== APIC_DEFAULT_BASE) {
+    throw new BoardError(`x86-pc: ${nodeName(tree, np)}: the local APIC model sits at 0x${APIC_DEFAULT_BASE.toString(16)} (the interrupt-message window), not 0x${base.toString(16)}`);
+  }
+  return base;
+}
+
+/** The address of the one IOAPIC (`intel,ce4100-ioapic`). */
+function ioapicBase(tree: BoardTree): number {
+  const nodes = availableCompatible(tree, "intel,ce4100-ioapic");
+  const np = nodes[0];
+  if (np === undefined || nodes.length > 1) throw new BoardError(`x86-pc: ${tree.file} has ${nodes.length} intel,ce4100-ioapic nodes; the board models one IOAPIC`);
+  return regOf(tree, np).start;
 }
 
 /**

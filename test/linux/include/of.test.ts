@@ -8,6 +8,7 @@ import {
   of_address_to_resource,
   of_count_phandle_with_args,
   of_device_is_compatible,
+  of_find_node_by_path,
   of_get_property,
   of_node_alloc,
   of_node_attach,
@@ -20,7 +21,7 @@ import {
   resource_init,
   resource_size,
 } from "../../../src/linux/include/linux/of.js";
-import { mt8173DeviceTree, mt8173Node } from "../../../src/platform/boards/mt8173.dt.js";
+import { builtinBoardTree } from "../../../src/platform/boards/board-tree.js";
 
 describe("device tree", () => {
   it("stores properties as the DTB's big-endian bytes and reads cells and strings back", () => {
@@ -39,11 +40,11 @@ describe("device tree", () => {
   });
 
   it("decodes reg with the parent's #address-cells/#size-cells (2/2 on mt8173)", () => {
-    const root = mt8173DeviceTree();
+    const root = builtinBoardTree("mt8173.dts").root;
     const r = resource_init();
-    expect(of_address_to_resource(mt8173Node(root, "gce@10212000"), 0, r)).toBe(0);
+    expect(of_address_to_resource(of_find_node_by_path(root, "/soc/gce@10212000"), 0, r)).toBe(0);
     expect([r.start, resource_size(r)]).toEqual([0x1021_2000, 0x1000]);
-    expect(of_address_to_resource(mt8173Node(root, "gce@10212000"), 1, r)).toBe(-EINVAL);
+    expect(of_address_to_resource(of_find_node_by_path(root, "/soc/gce@10212000"), 1, r)).toBe(-EINVAL);
     const bus = of_node_alloc("bus", [of_prop_u32("#address-cells", 1), of_prop_u32("#size-cells", 1)]);
     const child = of_node_attach(bus, of_node_alloc("x@100", [of_prop_u32("reg", 0x100, 0x10, 0x200, 0x20)]));
     expect(of_address_to_resource(child, 1, r)).toBe(0);
@@ -51,17 +52,17 @@ describe("device tree", () => {
   });
 
   it("parses `mboxes` by the target's #mbox-cells and reports the errors of a malformed list", () => {
-    const root = mt8173DeviceTree({ mboxes: [[0, 1], [5, 0]] });
-    const mmsys = mt8173Node(root, "clock-controller@14000000");
+    const root = builtinBoardTree("mt8173.dts", "&mmsys { mboxes = <&gce 0 1>, <&gce 5 0>; };").root;
+    const mmsys = of_find_node_by_path(root, "/soc/clock-controller@14000000");
     const args = of_phandle_args_init();
     expect(of_parse_phandle_with_args(mmsys, "mboxes", "#mbox-cells", 1, args)).toBe(0);
-    expect(args.np).toBe(mt8173Node(root, "gce@10212000"));
+    expect(args.np).toBe(of_find_node_by_path(root, "/soc/gce@10212000"));
     expect(args.args).toEqual([5, 0]);
     expect(of_parse_phandle_with_args(mmsys, "mboxes", "#mbox-cells", 2, args)).toBe(-ENOENT);
     expect(of_count_phandle_with_args(mmsys, "mboxes", "#mbox-cells")).toBe(2);
     const bad = of_node_attach(root, of_node_alloc("bad", [of_prop_u32("mboxes", 99, 0, 0)]));
     expect(of_parse_phandle_with_args(bad, "mboxes", "#mbox-cells", 0, args)).toBe(-EINVAL);
-    const short = of_node_attach(root, of_node_alloc("short", [of_prop_u32("mboxes", 4, 0)]));
+    const short = of_node_attach(root, of_node_alloc("short", [of_prop_u32("mboxes", args.np!.phandle, 0)]));
     expect(of_parse_phandle_with_args(short, "mboxes", "#mbox-cells", 0, args)).toBe(-EINVAL);
   });
 });

@@ -35,8 +35,13 @@
  * -ENOEXEC (error IRQ), -ECONNABORTED (flush/shutdown) and, vplat's choice for the seed's
  * timeout, -ETIMEDOUT.
  *
- * Not modelled: clocks (`clk_enable` per busy thread; the GCE is always clocked), runtime PM,
- * the buffer-dump workqueue (the dump is printed inline), mt8186+ GCTL, shift_pa ≠ 0 SoCs.
+ * Per-SoC data comes from the match table as mainline's: mt8173 (16 threads), mt8183 (24) and
+ * mt8195 (24 threads, PC/END/JUMP addresses shifted right by 3, two GCE instances). Each GCE
+ * node is its own controller; the clients' `mboxes` phandle picks one.
+ *
+ * Not modelled: clocks (`clk_enable` per busy thread; the GCE is always clocked, so mt8195's
+ * collection of both GCEs' clocks through the `gce0`/`gce1` aliases and control_by_sw's GCTL
+ * writes have nothing to do), runtime PM, the buffer-dump workqueue (the dump is printed inline).
  */
 import { WARN, WARN_ON } from "../../include/linux/bug.js";
 import { dev_err, dev_warn, type device } from "../../include/linux/device.js";
@@ -131,9 +136,16 @@ const CMDQ_JUMP_BY_PA = 0x1000_0001;
 export interface gce_plat {
   readonly thread_nr: number;
   readonly shift: number;
+  /** GCTL_VALUE toggled by software in runtime PM (not modelled: the GCE is always clocked). */
+  readonly control_by_sw: boolean;
+  /** GCE instances whose clocks the driver collects through the `gce0`/`gce1` aliases (not modelled). */
+  readonly gce_num: number;
 }
 
-const gce_plat_v2: gce_plat = Object.freeze({ thread_nr: 16, shift: 0 });
+// Mainline drivers/mailbox/mtk-cmdq-mailbox.c (gce_plat_mt8173, _mt8183, _mt8195; spec §2.2).
+const gce_plat_mt8173: gce_plat = Object.freeze({ thread_nr: 16, shift: 0, control_by_sw: false, gce_num: 1 });
+const gce_plat_mt8183: gce_plat = Object.freeze({ thread_nr: 24, shift: 0, control_by_sw: false, gce_num: 1 });
+const gce_plat_mt8195: gce_plat = Object.freeze({ thread_nr: 24, shift: 3, control_by_sw: true, gce_num: 2 });
 
 /** vplat accounting (not in the C): what one thread's packets did, for reports. */
 export interface cmdq_thread_stats {
@@ -686,7 +698,11 @@ function cmdq_probe(pdev: platform_device): number {
     dev_err(dev, "failed to get irq");
     return irq;
   }
-  const pdata = (of_device_get_match_data(dev) as gce_plat | undefined) ?? gce_plat_v2;
+  const pdata = of_device_get_match_data(dev) as gce_plat | undefined;
+  if (pdata === undefined) {
+    dev_err(dev, "failed to get match data");
+    return -EINVAL;
+  }
   const seed = switch_on("cmdq.seed-threads");
   const nr = seed ? CMDQ_THR_MAX_COUNT : pdata.thread_nr;
   const mbox = mbox_controller_init();
@@ -736,7 +752,11 @@ function cmdq_probe(pdev: platform_device): number {
   return 0;
 }
 
-export const cmdq_of_ids: readonly of_device_id<gce_plat>[] = Object.freeze([{ compatible: "mediatek,mt8173-gce", data: gce_plat_v2 }]);
+export const cmdq_of_ids: readonly of_device_id<gce_plat>[] = Object.freeze([
+  { compatible: "mediatek,mt8173-gce", data: gce_plat_mt8173 },
+  { compatible: "mediatek,mt8183-gce", data: gce_plat_mt8183 },
+  { compatible: "mediatek,mt8195-gce", data: gce_plat_mt8195 },
+]);
 
 /** The platform driver (builtin_platform_driver(cmdq_drv)); the board registers it at boot. */
 export const cmdq_drv: platform_driver = Object.freeze({

@@ -19,7 +19,8 @@ export const IRQF_SHARED = 0x00000080;
 export const IRQF_TIMER = 0x00000200;
 export const IRQF_NOBALANCING = 0x00000800;
 
-export const NR_IRQS = 256;
+/** Line numbers 0..NR_IRQS-1: the GIC's 1020 interrupt IDs (mt8195 SPIs reach ID 700+) fit. */
+export const NR_IRQS = 1024;
 
 /** The interrupt controller's operations for one line (struct irq_chip), all optional. */
 export interface irq_chip {

@@ -13,7 +13,7 @@
  * Address translation through `ranges` is not modelled: bus addresses are CPU physical
  * addresses (the mt8173 `soc` node maps 1:1). No refcounting (`of_node_get/put` are no-ops).
  */
-import { EINVAL, ENODATA, ENOENT, EOVERFLOW } from "./errno.js";
+import { EINVAL, ENODATA, ENODEV, ENOENT, EOVERFLOW } from "./errno.js";
 
 
 /** struct property: a name and its raw (big-endian) value; `length` is `value.length`. */
@@ -243,6 +243,95 @@ export function of_find_compatible_node(from: device_node, compat: string): devi
   return null;
 }
 
+/** for_each_compatible_node(): every node under (and including) `from` whose compatible matches, depth first. */
+export function for_each_compatible_node(from: device_node, compat: string): device_node[] {
+  const out: device_node[] = [];
+  of_walk(from, (n) => {
+    if (of_device_is_compatible(n, compat) > 0) out.push(n);
+  });
+  return out;
+}
+
+/**
+ * of_device_is_available() (__of_device_is_available): a node without `status`, or with
+ * "okay" / "ok", is available; anything else ("disabled", "fail", "reserved") is not.
+ */
+export function of_device_is_available(np: device_node | null): boolean {
+  if (np === null) return false;
+  const p = of_find_property(np, "status");
+  if (p === null) return true;
+  const s = strings_of(p.value)[0] ?? "";
+  return s === "okay" || s === "ok";
+}
+
+/** The node's path from the root (`/soc/gce@10212000`), as `%pOF` prints it. */
+export function of_node_full_path(np: device_node): string {
+  if (np.parent === null) return "/";
+  const up = of_node_full_path(np.parent);
+  return `${up === "/" ? "" : up}/${np.full_name}`;
+}
+
+/**
+ * of_find_node_by_path(): the node at an absolute path under the root of `from`'s tree
+ * (`/soc/gce@10212000`; a component without a unit address matches the first node of that
+ * name), or, for a path not starting with '/', the node an `/aliases` entry names
+ * (`gce0` or `gce0/child`). Null when there is none.
+ */
+export function of_find_node_by_path(from: device_node, path: string): device_node | null {
+  const root = tree_root(from);
+  let rest = path;
+  let np: device_node | null = root;
+  if (!path.startsWith("/")) {
+    const slash = path.indexOf("/");
+    const alias = slash < 0 ? path : path.slice(0, slash);
+    const target = { value: "" };
+    if (of_property_read_string(of_get_child_by_name(root, "aliases"), alias, target) !== 0 || !target.value.startsWith("/")) return null;
+    np = of_find_node_by_path(root, target.value);
+    rest = slash < 0 ? "" : path.slice(slash);
+  }
+  for (const part of rest.split("/")) {
+    if (part === "" || np === null) continue;
+    const cur: device_node = np;
+    np = cur.children.find((c) => c.full_name === part) ?? (part.includes("@") ? null : of_get_child_by_name(cur, part));
+  }
+  return np;
+}
+
+/**
+ * of_alias_get_id(): N for the `/aliases` entry `<stem>N` that names `np` (mt8195's `gce0`,
+ * `gce1`), or -ENODEV.
+ */
+export function of_alias_get_id(np: device_node, stem: string): number {
+  const aliases = of_get_child_by_name(tree_root(np), "aliases");
+  for (const p of aliases?.properties ?? []) {
+    const m = /^(.*?)(\d+)$/.exec(p.name);
+    if (m === null || m[1] !== stem) continue;
+    const target = strings_of(p.value)[0];
+    if (target !== undefined && target.startsWith("/") && of_find_node_by_path(np, target) === np) return Number(m[2]);
+  }
+  return -ENODEV;
+}
+
+/** for_each_of_cpu_node(): the children of `/cpus` whose `device_type` is "cpu". */
+export function for_each_of_cpu_node(from: device_node): device_node[] {
+  const cpus = of_find_node_by_path(from, "/cpus");
+  return (cpus?.children ?? []).filter((c) => {
+    const t = { value: "" };
+    return of_property_read_string(c, "device_type", t) === 0 && t.value === "cpu";
+  });
+}
+
+/**
+ * of_get_cpu_hwid(): the hardware id (`reg` entry `thread`, `#address-cells` of `/cpus` wide) of
+ * a cpu node, or ~0 (0xffffffff, what a u32 caller compares with) when it has none.
+ */
+export function of_get_cpu_hwid(cpun: device_node, thread: number): number {
+  const reg = of_get_property(cpun, "reg");
+  const ac = of_n_addr_cells(cpun);
+  if (reg === null || ac === 0 || (thread + 1) * ac * 4 > reg.length) return 0xffff_ffff;
+  return of_read_number(reg, thread * ac, ac);
+}
+
 /**
  * of_parse_phandle_with_args() (__of_parse_phandle_with_args): entry `index` of a list of
  * `<&node cell…>` where `#cells_name` in the target node says how many cells follow each phandle.
@@ -388,6 +477,27 @@ export function of_node_attach(parent: device_node, child: device_node): device_
   child.parent = parent;
   parent.children.push(child);
   return child;
+}
+
+/**
+ * of_update_property() (drivers/of/base.c): replaces the property of that name, or adds it.
+ * Boards use it to apply their options to the tree before binding. Returns 0.
+ */
+export function of_update_property(np: device_node, newprop: property): number {
+  const i = np.properties.findIndex((p) => p.name === newprop.name);
+  if (i < 0) np.properties.push(newprop);
+  else np.properties[i] = newprop;
+  return 0;
+}
+
+/** of_detach_node() (drivers/of/dynamic.c): takes the node (and its subtree) out of its tree. */
+export function of_detach_node(np: device_node): number {
+  const parent = np.parent;
+  if (parent === null) return -EINVAL;
+  const i = parent.children.indexOf(np);
+  if (i >= 0) parent.children.splice(i, 1);
+  np.parent = null;
+  return 0;
 }
 
 /** A property of big-endian u32 cells (`name = <a b c>`). Cells must be integers 0..2^32-1. */

@@ -22,6 +22,7 @@ import {
   IORESOURCE_IRQ,
   IORESOURCE_MEM,
   of_address_to_resource,
+  of_device_is_available,
   of_device_is_compatible,
   of_find_node_by_phandle,
   of_find_property,
@@ -126,11 +127,12 @@ export function of_platform_device_create(np: device_node, parent: device | null
 
 /**
  * of_platform_populate(): devices for the compatible children of `root`, descending into
- * `simple-bus` nodes. Nodes already populated are skipped.
+ * `simple-bus` nodes. Nodes already populated, and nodes whose `status` is not "okay"
+ * (of_platform_bus_create skips them), get no device.
  */
 export function of_platform_populate(root: device_node, parent: device | null = null): number {
   for (const child of root.children) {
-    if (of_find_property(child, "compatible") === null) continue;
+    if (of_find_property(child, "compatible") === null || !of_device_is_available(child)) continue;
     if (of_find_device_by_node(child) === null) of_platform_device_create(child, parent);
     if (of_device_is_compatible(child, "simple-bus") > 0) of_platform_populate(child, parent);
   }

@@ -264,8 +264,8 @@ describe("shutdown, flush, suspend", () => {
 
 describe("device-tree bindings", () => {
   it("rejects a thread the controller does not have with -EINVAL (16 threads; 4 with cmdq.seed-threads)", () => {
-    expect(PTR_ERR(tryClient(quietBoard({ dt: { mboxes: [[16, 1]] } })) as ErrPtr)).toBe(-EINVAL);
-    const seed = quietBoard({ switches: { "cmdq.seed-threads": true }, dt: { mboxes: [[4, 1], [3, 1]] } });
+    expect(PTR_ERR(tryClient(quietBoard({ dtsOverlay: "&mmsys { mboxes = <&gce 16 1>; };" })) as ErrPtr)).toBe(-EINVAL);
+    const seed = quietBoard({ switches: { "cmdq.seed-threads": true }, dtsOverlay: "&mmsys { mboxes = <&gce 4 1>, <&gce 3 1>; };" });
     expect(PTR_ERR(tryClient(seed, 0) as ErrPtr)).toBe(-EINVAL);
     const c = client(seed, 1);
     submit(seed, c, packet(seed, (p) => cmdq_pkt_write(p, 1, RDMA2, 0)), "x", []);
@@ -273,7 +273,7 @@ describe("device-tree bindings", () => {
   });
 
   it("reads <thread priority> (5.7+), <thread atomic_exec> (cmdq.seed-xlate) and <thread priority atomic_exec> (4.19)", () => {
-    const b = quietBoard({ dt: { mboxes: [[0, 0], [1, 1]] } });
+    const b = quietBoard({ dtsOverlay: "&mmsys { mboxes = <&gce 0 0>, <&gce 1 1>; };" });
     client(b, 0);
     client(b, 1);
     const th = b.controller()!.thread;
@@ -281,13 +281,13 @@ describe("device-tree bindings", () => {
     const seed = quietBoard({ switches: { "cmdq.seed-xlate": true } });
     client(seed, 0);
     expect([seed.controller()!.thread[0]!.priority, seed.controller()!.thread[0]!.atomic_exec]).toEqual([0, true]);
-    const v419 = quietBoard({ dt: { mboxCells: 3, mboxes: [[2, 1]], atomicExec: 1 } });
+    const v419 = quietBoard({ dtsOverlay: "&gce { #mbox-cells = <3>; }; &mmsys { mboxes = <&gce 2 1 1>; };" });
     client(v419, 0);
     expect([v419.controller()!.thread[2]!.priority, v419.controller()!.thread[2]!.atomic_exec]).toEqual([1, true]);
   });
 
   it("atomic_exec: a packet appended to a thread in WFE has its wait-and-clear WFEs turned into JUMP +8", () => {
-    const b = quietBoard({ dt: { mboxCells: 3, mboxes: [[0, 1]], atomicExec: 1 } });
+    const b = quietBoard({ dtsOverlay: "&gce { #mbox-cells = <3>; }; &mmsys { mboxes = <&gce 0 1 1>; };" });
     const c = client(b, 0);
     const log: Done[] = [];
     const a = framePacket(b, CMDQ_EVENT_MUTEX0_STREAM_EOF, 1, 10);

@@ -176,7 +176,7 @@ function hpet_writel(d: number, a: number): void {
 
 export interface hpet_boot_params {
   readonly nohpet?: boolean;
-  /** The ACPI HPET table's address; 0 = none. */
+  /** The ACPI HPET table's address; 0 = none; absent: keep what firmware parsing set. */
   readonly hpet_address?: number;
   /** An address the PCI quirks found; 0 = none. */
   readonly force_hpet_address?: number;
@@ -185,8 +185,13 @@ export interface hpet_boot_params {
 export function hpet_setup(p: hpet_boot_params): void {
   const s = statics();
   s.nohpet = p.nohpet ?? false;
-  s.hpet_address = p.hpet_address ?? 0;
+  if (p.hpet_address !== undefined) s.hpet_address = p.hpet_address;
   s.force_hpet_address = p.force_hpet_address ?? 0;
+}
+
+/** `hpet_address = …` (a global in C): what the device tree's dtb_setup_hpet() found. */
+export function set_hpet_address(address: number): void {
+  statics().hpet_address = address;
 }
 
 /** hpet_init()-era mapping: period and hpet_tick from the capability register. */

@@ -28,14 +28,24 @@
  * cmdq_instruction` lays them out (spec §1.1) but appended through the seed's growable,
  * finalize-checked append. So `cmdq_pkt_eoc` followed by any instruction makes the packet count
  * as finalized (its second-to-last word is the EOC), and further appends are -EBUSY.
+ *
+ * For clients whose tree uses the later bindings: mainline 5.4's cmdq_dev_get_client_reg (the
+ * `mediatek,gce-client-reg` window), and cmdq_event_from_hw (not in the C) to turn the hardware
+ * event ids of `mediatek,gce-events` back into the seed's enum.
  */
 import type { Co } from "../../../../sim/task.js";
 import { WARN_ON } from "../../../include/linux/bug.js";
 import { dev_err, type device } from "../../../include/linux/device.js";
 import { ERR_PTR, IS_ERR, type ErrPtr } from "../../../include/linux/err.js";
-import { EBUSY, EFAULT, EINVAL, ENOMEM } from "../../../include/linux/errno.js";
+import { EBUSY, EFAULT, EINVAL, ENOENT, ENOMEM } from "../../../include/linux/errno.js";
 import { mbox_client_init } from "../../../include/linux/mailbox_client.js";
-import { of_address_to_resource, resource_init } from "../../../include/linux/of.js";
+import {
+  of_address_to_resource,
+  of_node_put,
+  of_parse_phandle_with_fixed_args,
+  of_phandle_args_init,
+  resource_init,
+} from "../../../include/linux/of.js";
 import {
   CMDQ_ADDR_HIGH,
   CMDQ_ADDR_LOW,
@@ -92,6 +102,7 @@ import {
   type cmdq_base,
   type cmdq_cb_data,
   type cmdq_client,
+  type cmdq_client_reg,
   type cmdq_event,
   type cmdq_logic_op,
   type cmdq_operand,
@@ -183,6 +194,32 @@ export function cmdq_register_device(dev: device): cmdq_base | null {
 }
 
 /**
+ * cmdq_dev_get_client_reg() (mainline 5.4, drivers/soc/mediatek/mtk-cmdq-helper.c): entry `idx`
+ * of the client node's `mediatek,gce-client-reg = <&gce subsys offset size>` (three fixed
+ * cells after the phandle) into `client_reg`. Returns 0, -ENOENT without `client_reg`, or
+ * of_parse_phandle_with_fixed_args()'s error: -ENOENT when the node has no such property or no
+ * entry `idx`, -EINVAL when the list is malformed. Later kernels log the parse error at a lower
+ * level (2024: dev_warn) and, since 2025, return 0 with subsys CMDQ_SUBSYS_INVALID and the
+ * address from `reg` instead (not ported: the 5.4–6.8 behaviour is the one clients were written
+ * against).
+ */
+export function cmdq_dev_get_client_reg(dev: device, client_reg: cmdq_client_reg | null, idx: number): number {
+  if (client_reg === null) return -ENOENT;
+  const spec = of_phandle_args_init();
+  const err = of_parse_phandle_with_fixed_args(dev.of_node, "mediatek,gce-client-reg", 3, idx, spec);
+  if (err < 0) {
+    dev_err(dev, `error ${err} can't parse gce-client-reg property (${idx})`);
+    return err;
+  }
+  // (u8) and (u16) casts of the cells.
+  client_reg.subsys = spec.args[0]! & 0xff;
+  client_reg.offset = spec.args[1]! & 0xffff;
+  client_reg.size = spec.args[2]! & 0xffff;
+  of_node_put(spec.np);
+  return 0;
+}
+
+/**
  * cmdq_mbox_create(): a CMDQ client on channel `index` of `dev`'s `mboxes`.
  * Returns the client, or ERR_PTR(-ENOMEM) / the mailbox framework's error.
  */
@@ -267,8 +304,10 @@ function cmdq_pkt_is_finalized(pkt: cmdq_pkt): boolean {
  *
  * The common case (not finalized, room left, u32 view) is handled inline; everything else takes
  * the seed's path step by step in append_command_slow. Both behave identically.
+ * Static in the seed and mainline; exported here for clients that append prepared instructions
+ * (the scenario program client, src/platform/workloads/cmdq-program.ts).
  */
-function cmdq_pkt_append_command(pkt: cmdq_pkt, code: number, arg_a: number, arg_b: number): number {
+export function cmdq_pkt_append_command(pkt: cmdq_pkt, code: number, arg_a: number, arg_b: number): number {
   const v = pkt.va32;
   const size = pkt.cmd_buf_size;
   const w = size >>> 2;
@@ -361,6 +400,17 @@ const cmdq_event_value: readonly number[] = (() => {
 export function cmdq_event_to_hw(event: cmdq_event): number {
   if (!Number.isInteger(event) || event >= CMDQ_MAX_EVENT || event < 0) return -EINVAL;
   return cmdq_event_value[event]!;
+}
+
+/**
+ * The seed `enum cmdq_event` whose hardware id is `hw` (cmdq_event_value[] read backwards), or
+ * -EINVAL. Not in the seed: device trees name events by hardware id (`mediatek,gce-events`,
+ * 2018's `mutex-event-eof`, both from dt-bindings/gce/mt8173-gce.h), while the seed's
+ * cmdq_pkt_wfe takes its enum; a client reading the tree translates with this.
+ */
+export function cmdq_event_from_hw(hw: number): cmdq_event {
+  const i = cmdq_event_value.indexOf(hw);
+  return i < 0 ? -EINVAL : i;
 }
 
 /** cmdq_pkt_wfe(): wait for `event` to be set, then clear it (arg_b 0x80008001). -EINVAL out of range. */

@@ -17,8 +17,10 @@
  *
  * MODEL: the frame's "other register writes" (`mtk_crtc_state.extra`) stand for the tables DRM
  * also loads through CMDQ (gamma/PQ LUTs); they target words of the OVL/RDMA windows, which the
- * display model treats as configuration registers. The event is the seed's abstract
- * CMDQ_EVENT_MUTEXn_STREAM_EOF (mainline reads `mediatek,gce-events` from the mutex node).
+ * display model treats as configuration registers. The event and each component's GCE window
+ * come from the device tree in whichever binding era it is written (mtk_crtc_cmdq_event,
+ * mtk_ddp_comp_cmdq_base; docs/boards.md has the table); a tree without them gets the seed's
+ * CMDQ_EVENT_MUTEXn_STREAM_EOF and subsys-from-`reg`.
  * A failed packet (callback err) still completes the flip, flagged, so userspace is not left
  * waiting; mainline leaves the event pending.
  *
@@ -29,18 +31,37 @@ import type { Co } from "../../../../../sim/task.js";
 import { io_add, ioremap, writel, type IoMem } from "../../../../include/asm/io.js";
 import { WARN_ONCE } from "../../../../include/linux/bug.js";
 import { dev_dbg, dev_err, device_create, type device } from "../../../../include/linux/device.js";
-import { IS_ERR } from "../../../../include/linux/err.js";
+import { IS_ERR, PTR_ERR } from "../../../../include/linux/err.js";
 import { EINVAL } from "../../../../include/linux/errno.js";
 import { IRQ_HANDLED, IRQ_NONE, type irqreturn_t } from "../../../../include/linux/interrupt.js";
 import { local_irq_restore, local_irq_save } from "../../../../include/linux/irqflags.js";
-import { of_address_to_resource, resource_init, resource_size, type device_node } from "../../../../include/linux/of.js";
+import {
+  of_address_to_resource,
+  of_find_property,
+  of_property_read_u32,
+  of_property_read_u32_index,
+  of_walk,
+  resource_init,
+  resource_size,
+  type device_node,
+} from "../../../../include/linux/of.js";
 import { of_find_device_by_node, of_irq_get } from "../../../../include/linux/platform_device.js";
-import { CMDQ_EVENT_MUTEX0_STREAM_EOF, type cmdq_base, type cmdq_cb_data, type cmdq_client, type cmdq_pkt } from "../../../../include/linux/soc/mediatek/mtk-cmdq.js";
+import {
+  CMDQ_EVENT_MUTEX0_STREAM_EOF,
+  type cmdq_base,
+  type cmdq_cb_data,
+  type cmdq_client,
+  type cmdq_client_reg,
+  type cmdq_pkt,
+} from "../../../../include/linux/soc/mediatek/mtk-cmdq.js";
 import { pr_err } from "../../../../kernel/printk/printk.js";
 import { request_irq } from "../../../../kernel/irq/manage.js";
 import { completion, complete, wait_for_completion } from "../../../../kernel/sched/completion.js";
 import { ktime_get } from "../../../../kernel/time/clocksource.js";
 import {
+  cmdq_dev_get_client_reg,
+  cmdq_event_from_hw,
+  cmdq_event_to_hw,
   cmdq_mbox_create,
   cmdq_mbox_destroy,
   cmdq_pkt_clear_event,
@@ -69,13 +90,19 @@ const OVL_FME_CPL_INT = 1 << 1;
 const OVL_RDMA_MEM_GMC = 0x4040_2020;
 const OVL_LAYER_NR = 4;
 
+/** Which binding gave a component its GCE window (see mtk_ddp_comp_cmdq_base). */
+export type mtk_ddp_cmdq_source = "mediatek,gce-client-reg" | "mediatek,gce-subsys" | "reg";
+
 /** A DDP component the crtc writes: its registers by CPU and by GCE, and its interrupt. */
 export interface mtk_ddp_comp {
   readonly name: string;
   readonly dev: device;
   readonly regs: IoMem;
-  /** From cmdq_register_device(); null when the block is outside the GCE's subsys windows. */
+  /** The subsys and base GCE writes use; null when the binding gives none (writes go by CPU). */
   readonly cmdq_base: cmdq_base | null;
+  /** The binding it came from, and the error cmdq_dev_get_client_reg returned (0 otherwise). */
+  readonly cmdq_source: mtk_ddp_cmdq_source;
+  readonly cmdq_err: number;
   readonly irq: number;
 }
 
@@ -131,8 +158,19 @@ export interface mtk_drm_crtc {
   readonly index: number;
   readonly ddp_comp: readonly mtk_ddp_comp[];
   readonly cmdq_client: cmdq_client | null;
-  /** The seed's enum cmdq_event this crtc waits for. */
+  /** The seed's enum cmdq_event this crtc waits for, its hardware id, and where it came from. */
   readonly cmdq_event: number;
+  readonly cmdq_event_hw: number;
+  readonly cmdq_event_source: mtk_crtc_event_source;
+  /** The entry of the tree's event list (or the seed's MUTEXn) it reads. */
+  readonly cmdq_event_index: number;
+  /**
+   * Why the crtc writes by CPU: the error of the mailbox request (`mboxes`) or of the event
+   * lookup (`mediatek,gce-events`, `mutex-event-eof`), with the property; 0 / null when it has
+   * its channel (vplat accounting for the board's binding report).
+   */
+  readonly cmdq_err: number;
+  readonly cmdq_err_prop: "mboxes" | mtk_crtc_event_source | null;
   cmdq_vblank_cnt: number;
   /** CPU path: the configuration to write at the next vblank, and its event. */
   pending_state: mtk_crtc_state | null;
@@ -143,6 +181,46 @@ export interface mtk_drm_crtc {
   event_listener: ((crtc: mtk_drm_crtc, ev: drm_pending_vblank_event) => void) | null;
 }
 
+/**
+ * Whether the tree `np` belongs to is written for a 5.7+ kernel: some node has a
+ * `mediatek,gce-client-reg` (vplat: the ports serve every binding era, and read a tree the way
+ * the kernel it was written for does).
+ */
+export function mtk_tree_has_gce_client_reg(np: device_node | null): boolean {
+  let root = np;
+  while (root?.parent != null) root = root.parent;
+  let found = false;
+  if (root !== null) of_walk(root, (n) => (found ||= of_find_property(n, "mediatek,gce-client-reg") !== null));
+  return found;
+}
+
+/**
+ * The component's GCE window, by the binding era its tree is written in:
+ * - `mediatek,gce-client-reg = <&gce subsys offset size>` (5.7+): cmdq_dev_get_client_reg() as
+ *   mtk_ddp_comp_init does; GCE writes go to `offset + register` in `subsys`, which the seed's
+ *   cmdq_pkt_write computes from a base of `offset` (only its low 16 bits reach the
+ *   instruction). In such a tree a node without the property gets the parse error (-ENOENT),
+ *   as from mainline. An error leaves no window (mainline would then write to subsys 0; here
+ *   the CPU writes, with a WARN).
+ * - `mediatek,gce-subsys = <id>` (4.19–5.6): that subsys, the offset from `reg`.
+ * - neither, in a tree without client regs (the seed's 2016 binding): seed 000's
+ *   cmdq_register_device derives the subsys from `reg` (null outside 0x1400xxxx–0x1402xxxx).
+ */
+export function mtk_ddp_comp_cmdq_base(dev: device, pa: number): { base: cmdq_base | null; source: mtk_ddp_cmdq_source; err: number } {
+  const np = dev.of_node;
+  if (of_find_property(np, "mediatek,gce-client-reg") !== null || (of_find_property(np, "mediatek,gce-subsys") === null && mtk_tree_has_gce_client_reg(np))) {
+    const reg: cmdq_client_reg = { subsys: 0, offset: 0, size: 0 };
+    const err = cmdq_dev_get_client_reg(dev, reg, 0);
+    if (err !== 0) dev_dbg(dev, "get mediatek,gce-client-reg fail!");
+    return { base: err === 0 ? { subsys: reg.subsys, base: reg.offset } : null, source: "mediatek,gce-client-reg", err };
+  }
+  const subsys = { value: 0 };
+  if (of_property_read_u32(np, "mediatek,gce-subsys", subsys) === 0) {
+    return { base: { subsys: subsys.value & 0xff, base: pa >>> 0 }, source: "mediatek,gce-subsys", err: 0 };
+  }
+  return { base: cmdq_register_device(dev), source: "reg", err: 0 };
+}
+
 /** mtk_ddp_comp_init(): a component from its DT node. */
 export function mtk_ddp_comp_init(np: device_node, name: string): mtk_ddp_comp | null {
   const res = resource_init();
@@ -150,7 +228,8 @@ export function mtk_ddp_comp_init(np: device_node, name: string): mtk_ddp_comp |
   const regs = ioremap(res.start, resource_size(res));
   if (regs === null) return null;
   const dev = of_find_device_by_node(np)?.dev ?? device_create(np.full_name, np, "platform");
-  return { name, dev, regs, cmdq_base: cmdq_register_device(dev), irq: of_irq_get(np, 0) };
+  const cmdq = mtk_ddp_comp_cmdq_base(dev, res.start);
+  return { name, dev, regs, cmdq_base: cmdq.base, cmdq_source: cmdq.source, cmdq_err: cmdq.err, irq: of_irq_get(np, 0) };
 }
 
 /** mtk_ddp_write(): by GCE when building a packet, else by CPU. */
@@ -302,22 +381,83 @@ function mtk_disp_ovl_irq_handler(_irq: number, crtc: mtk_drm_crtc): irqreturn_t
   return IRQ_HANDLED;
 }
 
+/** Where a crtc's event comes from: the tree (5.12+ mutex node, or 4.19's mmsys), or the seed's enum. */
+export type mtk_crtc_event_source = "mediatek,gce-events" | "mutex-event-eof" | "seed";
+
+interface mtk_crtc_event {
+  readonly event: number;
+  readonly hw: number;
+  readonly source: mtk_crtc_event_source;
+  readonly err: number;
+}
+
+/**
+ * The event crtc `i` waits for: entry `i` of the mutex node's `mediatek,gce-events` (mainline:
+ * of_property_read_u32_index(priv->mutex_node, …, i)), else of mmsys's `mutex-event-eof`
+ * (4.19–5.6 binding), else the seed's CMDQ_EVENT_MUTEXi_STREAM_EOF. The tree names hardware ids;
+ * the seed's helper takes its enum, so the id is translated (-EINVAL when the seed has no enum
+ * for it).
+ */
+function mtk_crtc_cmdq_event(mmsys_dev: device, mutex_node: device_node | null, i: number): mtk_crtc_event {
+  const sources = [
+    [mutex_node, "mediatek,gce-events"],
+    [mmsys_dev.of_node, "mutex-event-eof"],
+  ] as const;
+  for (const [np, prop] of sources) {
+    if (of_find_property(np, prop) === null) continue;
+    const hw = { value: -1 };
+    const ret = of_property_read_u32_index(np, prop, i, hw);
+    if (ret !== 0) return { event: -1, hw: -1, source: prop, err: ret };
+    const event = cmdq_event_from_hw(hw.value);
+    return { event, hw: hw.value, source: prop, err: event < 0 ? event : 0 };
+  }
+  const event = CMDQ_EVENT_MUTEX0_STREAM_EOF + i;
+  return { event, hw: cmdq_event_to_hw(event), source: "seed", err: 0 };
+}
+
 /**
  * mtk_drm_crtc_create(): crtc `index` of the mmsys device `mmsys_dev`, on the components `comps`
- * (the OVL first). Uses mailbox channel `index` of mmsys's `mboxes` when it can be had; on any
- * mailbox error (including -EPROBE_DEFER) it falls back to CPU writes, as mainline does.
+ * (the OVL first), waiting for event `mutex` of the tree's list (default: its own index; see
+ * mtk_crtc_cmdq_event; `mutex_node` is the display mutex's node). Uses mailbox channel `index` of
+ * mmsys's `mboxes` when it can be had; on any mailbox error (including -EPROBE_DEFER), or when
+ * the event cannot be read (the channel is freed then), it falls back to CPU writes, as mainline
+ * does.
  */
-export function mtk_drm_crtc_create(mmsys_dev: device, index: number, comps: readonly mtk_ddp_comp[], mutex: number = index): mtk_drm_crtc | null {
+export function mtk_drm_crtc_create(
+  mmsys_dev: device,
+  index: number,
+  comps: readonly mtk_ddp_comp[],
+  mutex: number = index,
+  mutex_node: device_node | null = null,
+): mtk_drm_crtc | null {
   if (comps.length === 0) return null;
   const client = cmdq_mbox_create(mmsys_dev, index);
+  const ev = mtk_crtc_cmdq_event(mmsys_dev, mutex_node, mutex);
   let cmdq_client: cmdq_client | null = null;
-  if (IS_ERR(client)) dev_dbg(mmsys_dev, `mtk_crtc ${index} failed to create mailbox client (${client}), writing register by CPU now`);
-  else cmdq_client = client;
+  let cmdq_err = 0;
+  let cmdq_err_prop: mtk_drm_crtc["cmdq_err_prop"] = null;
+  if (IS_ERR(client)) {
+    dev_dbg(mmsys_dev, `mtk_crtc ${index} failed to create mailbox client (${client}), writing register by CPU now`);
+    cmdq_err = PTR_ERR(client);
+    cmdq_err_prop = "mboxes";
+  } else if (ev.err < 0) {
+    dev_dbg(mmsys_dev, `mtk_crtc ${index} failed to read ${ev.source} property`);
+    cmdq_mbox_destroy(client);
+    cmdq_err = ev.err;
+    cmdq_err_prop = ev.source;
+  } else {
+    cmdq_client = client;
+  }
   const crtc: mtk_drm_crtc = {
     index,
     ddp_comp: comps,
     cmdq_client,
-    cmdq_event: CMDQ_EVENT_MUTEX0_STREAM_EOF + mutex,
+    cmdq_event: ev.event,
+    cmdq_event_hw: ev.hw,
+    cmdq_event_source: ev.source,
+    cmdq_event_index: mutex,
+    cmdq_err,
+    cmdq_err_prop,
     cmdq_vblank_cnt: 0,
     pending_state: null,
     pending_event: null,

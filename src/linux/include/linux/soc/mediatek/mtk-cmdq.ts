@@ -185,6 +185,17 @@ export interface cmdq_base {
   readonly base: number;
 }
 
+/**
+ * struct cmdq_client_reg (mainline 5.4+): a client's register window as its node's
+ * `mediatek,gce-client-reg = <&gce subsys offset size>` gives it; filled by
+ * cmdq_dev_get_client_reg().
+ */
+export interface cmdq_client_reg {
+  subsys: number;
+  offset: number;
+  size: number;
+}
+
 /** struct cmdq_client: a mailbox client and its channel (a GCE thread). */
 export interface cmdq_client {
   readonly client: mbox_client;
