@@ -16,6 +16,17 @@ export interface Io {
   readFile(path: string): Promise<Uint8Array>;
   /** Opens a file for streaming output; the returned writer must be closed. */
   createFile(path: string): Output & { close(): void };
+  /** Renames a file, replacing `to` (how a finished output takes its final name). */
+  renameFile(from: string, to: string): void;
+  /** Removes a file; a file that is not there is not an error. */
+  removeFile(path: string): void;
+  /**
+   * Calls `handler` when the user interrupts the process (Ctrl-C) instead of ending it, until
+   * the returned function is called. The handler runs between the command's awaits.
+   */
+  onInterrupt(handler: () => void): () => void;
+  /** Lets pending host events (an interrupt) be handled; long commands await it between chunks of work. */
+  yieldToHost(): Promise<void>;
   /** Monotonic wall time in milliseconds, for progress and speed reports only (never fed to the simulation). */
   wallMs(): number;
 }
@@ -25,6 +36,8 @@ export interface Output {
   /** Binary output (e.g. an assembled command buffer). */
   writeBytes(bytes: Uint8Array): void;
   readonly isTTY: boolean;
+  /** Width of the terminal in columns, 0 when not a terminal. */
+  readonly columns: number;
 }
 
 /** Exit codes shared by every subcommand (documented in the README). */
@@ -34,6 +47,8 @@ export const ExitCode = {
   failure: 1,
   /** The command line or an input file was malformed; nothing was run. */
   usage: 2,
+  /** The user interrupted the command (Ctrl-C, SIGINT): 128 + 2, as shells report it. */
+  interrupted: 130,
 } as const;
 
 export interface Command {

@@ -1,10 +1,13 @@
-import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
+import { closeSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import type { Io, Output } from "./command.js";
 
-function fdOutput(fd: number, isTTY: boolean): Output {
+function fdOutput(fd: number, isTTY: boolean, columns = () => 0): Output {
   return {
     isTTY,
+    get columns() {
+      return isTTY ? columns() : 0;
+    },
     // Synchronous writes keep the output ordered and the memory bounded, whatever the consumer's speed.
     write(text: string) {
       writeAll(fd, Buffer.from(text, "utf8"));
@@ -30,14 +33,21 @@ function writeAll(fd: number, bytes: Uint8Array): void {
 /** The real process: file descriptors 1 and 2, the file system, and a monotonic wall clock. */
 export function nodeIo(): Io {
   return {
-    stdout: fdOutput(1, process.stdout.isTTY === true),
-    stderr: fdOutput(2, process.stderr.isTTY === true),
+    stdout: fdOutput(1, process.stdout.isTTY === true, () => process.stdout.columns),
+    stderr: fdOutput(2, process.stderr.isTTY === true, () => process.stderr.columns),
     readStdin: async () => readFileSync(0),
     readFile: async (path) => readFile(path),
     createFile(path) {
       const fd = openSync(path, "w");
       return { ...fdOutput(fd, false), close: () => closeSync(fd) };
     },
+    renameFile: (from, to) => renameSync(from, to),
+    removeFile: (path) => rmSync(path, { force: true }),
+    onInterrupt(handler) {
+      process.on("SIGINT", handler);
+      return () => void process.off("SIGINT", handler);
+    },
+    yieldToHost: () => new Promise<void>((resolve) => setImmediate(resolve)),
     wallMs: () => performance.now(),
   };
 }

@@ -306,6 +306,7 @@ export class MtkDisplay {
   private lateWrites = 0;
   private underruns = 0;
   private frames = 0;
+  private readonly eventMasks: Array<{ readonly event: number; readonly from: number; readonly until: number; dropped: number }> = [];
 
   private readonly logCapacity: number;
   private readonly logTime: Float64Array;
@@ -364,6 +365,23 @@ export class MtkDisplay {
   /** Sets the GCE event inputs SOF/EOF/stream-EOF/underrun pulses go to. */
   connectEvents(sink: IrqSink): void {
     this.events = sink;
+  }
+
+  /**
+   * Fault injection: pulses of GCE event `event` from `from` until `until` never leave the
+   * display (a stuck event wire). The returned mask's `dropped` counts the pulses lost.
+   */
+  maskEvent(event: number, from: number, until: number): { readonly dropped: number } {
+    const mask = { event, from, until, dropped: 0 };
+    this.eventMasks.push(mask);
+    return mask;
+  }
+
+  private masked(event: number): boolean {
+    const now = this.clock.now;
+    const mask = this.eventMasks.find((m) => m.event === event && now >= m.from && now < m.until);
+    if (mask !== undefined) mask.dropped++;
+    return mask !== undefined;
   }
 
   /** The interrupt line of an OVL, RDMA or WDMA block (level: INTSTA & INTEN ≠ 0). */
@@ -595,7 +613,7 @@ export class MtkDisplay {
 
   private pulse(event: number): void {
     const sink = this.events;
-    if (event < 0 || sink === undefined) return;
+    if (event < 0 || sink === undefined || (this.eventMasks.length !== 0 && this.masked(event))) return;
     sink.setIrq(event, true);
     sink.setIrq(event, false);
   }
