@@ -1,7 +1,8 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { fakeIo, type FakeIoOptions } from "../support/fake-io.js";
+import { MT8195_CLIENT, SPEC, boardDtb, boardFiles } from "../tools/scenario/mediatek-trees.js";
 
 async function vplat(argv: string[], options: FakeIoOptions = {}) {
   const io = fakeIo(options);
@@ -125,6 +126,70 @@ describe("vplat run --dts / --dtb", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toBe("--dts: expected a tree that describes a board vplat builds, found x86-pc: min.dts lists 0 CPUs under /cpus; the board runs 1..8\nvplat run: 1 problem in s.yaml; nothing was run\n");
     expect(r.created).toEqual([]);
+  });
+});
+
+describe.skipIf(!existsSync(SPEC))("vplat run --dts / --dtb on the mt8183 and mt8195 trees (mediatek-gce)", () => {
+  const files = { "s.yaml": "duration: 10ms\n", ...boardFiles("mt8183") };
+
+  it("prints the GCE, every client's channels, windows and events, and the bind errors as tables", async () => {
+    const r = await vplat(["s.yaml", "--dts", "mt8183.dts"], { files });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toMatch(/^s\.yaml: mediatek-gce mt8183 \(mt8183\.dts\), seed 1\n {2}kernel: HZ 250, driver fixed\n {2}run: completed 10\.000000 ms of simulated time\n/);
+    // mt8183-gce.dtsi: the GCE at 0x10238000 on SPI 162 (Linux IRQ 162 + 32); gce_plat_mt8183: 24 threads, shift 0.
+    expect(r.stdout).toMatch(/\n {2}gce \(mailbox@10238000\) +0x10238000 +194 +24 +0 +0 +ok\n/);
+    // mmsys: mboxes = <&gce 0 CMDQ_THR_PRIO_HIGHEST>, <&gce 1 CMDQ_THR_PRIO_HIGHEST>.
+    expect(r.stdout).toMatch(/\n {2}mmsys \(syscon@14000000\) +0 +gce \(mailbox@10238000\) +0 +1 +ok\n {2}mmsys \(syscon@14000000\) +1 +gce \(mailbox@10238000\) +1 +1 +ok\n/);
+    // ovl0: mediatek,gce-client-reg = <&gce SUBSYS_1400XXXX 0x8000 0x1000>.
+    expect(r.stdout).toMatch(/\n {2}ovl0 \(ovl@14008000\) +mediatek,gce-client-reg +1 +0x8000 +0x1000 +ok\n/);
+    expect(r.stdout).toMatch(/\n {2}mutex \(mutex@14016000\) +mediatek,gce-events\[0\] +130 +MUTEX_STREAM_DONE0 +ok\n {2}mutex \(mutex@14016000\) +mediatek,gce-events\[1\] +131 +MUTEX_STREAM_DONE1 +ok\n/);
+    expect(r.stdout).toContain("\nbind errors: 1\n  mutex (mutex@14016000): mediatek,gce-client-reg[0]: -ENOENT: error -2 can't parse gce-client-reg property (0)");
+    expect(r.stdout).toContain("\ninstructions: 0 executed; in completed packets by op: none\n");
+  });
+
+  it("reports a thread past the GCE's 24 with -EINVAL and exits 0: the run completed, the binding is its result", async () => {
+    const r = await vplat(["s.yaml", "--dts", "mt8183.dts", "--json"], { files: { ...files, ...boardFiles("mt8183", "&mmsys { mboxes = <&gce 24 1>; };") } });
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.stdout) as { status: string; mediatek: { clients: Array<{ label: string; mboxes: unknown[] }>; bindErrors: string[] } };
+    expect(s.status).toBe("completed");
+    expect(s.mediatek.clients.find((c) => c.label === "mmsys")?.mboxes).toEqual([
+      { index: 0, gce: "/soc/mailbox@10238000", thread: 24, priority: null, atomicExec: null, error: { errno: -22, message: "GCE thread 24 does not exist: gce (mailbox@10238000) has 24 threads (0..23)" } },
+    ]);
+    expect(s.mediatek.bindErrors[0]).toBe("mmsys (syscon@14000000): mboxes[0]: -EINVAL: GCE thread 24 does not exist: gce (mailbox@10238000) has 24 threads (0..23)");
+  });
+
+  it("gives the same JSON summary from a DTB of the tree, but for labels (a DTB keeps none) and the source", async () => {
+    const dts = await vplat(["s.yaml", "--dts", "mt8183.dts", "--json"], { files });
+    const dtb = await vplat(["s.yaml", "--dtb", "mt8183.dtb", "--json"], { files: { "s.yaml": files["s.yaml"], "mt8183.dtb": boardDtb("mt8183") } });
+    expect(dtb.code).toBe(0);
+    const comparable = (text: string) => JSON.parse(text, (k, v: unknown) => (k === "label" || k === "boardSource" || k === "bindErrors" ? null : v)) as unknown;
+    expect(comparable(dtb.stdout)).toEqual(comparable(dts.stdout));
+    expect(JSON.parse(dtb.stdout)).toMatchObject({ boardSource: "mt8183.dtb", mediatek: { bindErrors: [expect.stringMatching(/^\/soc\/mutex@14016000: mediatek,gce-client-reg\[0\]: -ENOENT: /)] } });
+  });
+
+  it("prints mt8195's two GCEs, addresses >> 3, and runs a program on the first bound channel", async () => {
+    const scenario = "duration: 1ms\nworkload:\n  cmdq:\n    packets: 4\n    program: |\n      write subsys1 + 0x0040, 0x00000001\n";
+    const r = await vplat(["s.yaml", "--dtb", "mt8195.dtb"], { files: { "s.yaml": scenario, "mt8195.dtb": boardDtb("mt8195", MT8195_CLIENT) } });
+    expect(r.code).toBe(0);
+    // mt8195-gce.dtsi: SPIs 226 and 228; gce_plat_mt8195: 24 threads, shift 3.
+    expect(r.stdout).toMatch(/\n {2}\/soc\/mailbox@10320000 +0x10320000 +258 +24 +3 +\d+ +ok\n {2}\/soc\/mailbox@10330000 +0x10330000 +260 +24 +3 +0 +ok\n/);
+    expect(r.stdout).toContain("program client (/soc/syscon@1c01a000 mboxes[0], 3 instructions per packet, back to back): 4 packets submitted, 4 completed, 0 failed\n");
+    expect(r.stdout).toMatch(/\n {2}\/soc\/mailbox@10320000 +0 +0 +4 +4 +0 +0 +0 /);
+  });
+
+  it("refuses what the board cannot run with exit 2: a wait for an event, a fault of another board", async () => {
+    const bad = "workload:\n  cmdq:\n    program: wfe 130\nfaults:\n  - {type: drop-irq, pin: 2, at: 1ms}\n";
+    const r = await vplat(["s.yaml", "--dts", "mt8183.dts"], { files: { ...files, "s.yaml": bad } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      [
+        "s.yaml:3:14: workload.cmdq.program (line 1, column 1): expected an instruction that does not wait for an event on board mediatek-gce (no device model there sends GCE events), found a wait for event 130 (MUTEX_STREAM_DONE0); programs that wait for display events run on mt8173",
+        `s.yaml:5:12: faults[0].type: expected a fault of board mediatek-gce ('drop-irq' needs board x86-pc), found "drop-irq"`,
+        "vplat run: 2 problems in s.yaml; nothing was run",
+        "",
+      ].join("\n"),
+    );
   });
 });
 

@@ -29,6 +29,7 @@ options:
   --json           print the summary as one JSON document (for scripts) instead of tables
   --dmesg          print the kernel log after the summary (in --json: the "dmesg" field)
   --dts FILE       the board from a device-tree source file instead of the scenario's board
+                   (root compatible vplat,x86-pc, mediatek,mt8173, mediatek,mt8183 or mediatek,mt8195)
   --dtb FILE       the board from a device-tree blob
 
 A progress bar (simulated time, percent, speed as × real time) is drawn on standard error when

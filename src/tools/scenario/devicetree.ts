@@ -8,7 +8,9 @@ import { DtError } from "../../platform/dt/index.js";
 import { BoardError, boardTreeFromDtb, boardTreeFromDts, type BoardTree } from "../../platform/boards/board-tree.js";
 import { bootDeviceTree, type DeviceTreeBootOptions } from "../../platform/boards/from-device-tree.js";
 import type { Mt8173 } from "../../platform/boards/mt8173.js";
+import type { MtkGceBoard } from "../../platform/boards/mtk-gce-board.js";
 import type { X86Pc } from "../../platform/boards/x86-pc.js";
+import type { SocName } from "../../hw/mailbox/mtk-gce-soc.js";
 import type { BoardKind } from "./model.js";
 
 export type DeviceTreeForm = "dts" | "dtb";
@@ -16,6 +18,8 @@ export type DeviceTreeForm = "dts" | "dtb";
 /** A tree that names a board vplat can build. */
 export interface DeviceTreeBoard {
   readonly kind: BoardKind;
+  /** The GCE SoC of a MediaTek tree (its events and registers name the CMDQ program's), else null. */
+  readonly soc: SocName | null;
   /**
    * A fresh copy of the tree for each board built from it (the kernel marks the nodes it
    * binds, so two runs must not share one), parsed again from the bytes already read.
@@ -52,27 +56,26 @@ export async function openDeviceTree(form: DeviceTreeForm, path: string, bytes: 
   }
   // Built once, not booted, to learn the board's kind and to find a tree that lacks what its
   // board needs before anything runs; each run builds its own from a fresh copy.
-  let kind: string;
+  let built: ReturnType<typeof bootDeviceTree>;
   try {
-    kind = bootDeviceTree(tree, { boot: false }).kind;
+    built = bootDeviceTree(tree, { boot: false });
   } catch (err) {
     if (!(err instanceof BoardError)) throw err;
     return { file: path, expected: "a tree that describes a board vplat builds", found: err.message };
   }
-  if (kind !== "x86-pc" && kind !== "mt8173") {
-    return { file: path, expected: "an x86-pc or mt8173 tree (the boards vplat run runs)", found: `${path}: a ${kind} board` };
-  }
-  return { kind, tree: parse };
+  const soc = built.kind === "mediatek-gce" ? built.board.soc : built.kind === "mt8173" ? "mt8173" : null;
+  return { kind: built.kind, soc, tree: parse };
 }
 
 /**
  * Builds (does not boot) the board of `plan`'s tree, with the scenario's options for its kind.
  * Throws BoardError when the tree lacks what the board needs.
  */
-export function buildFromTree(plan: DeviceTreeBoard, options: Pick<DeviceTreeBootOptions, "x86" | "mt8173">): { kind: "x86-pc"; board: X86Pc } | { kind: "mt8173"; board: Mt8173 } {
-  const b = bootDeviceTree(plan.tree(), { ...options, boot: false });
-  if (b.kind === "mediatek-gce") throw new BoardError(`${b.board.tree.file}: a MediaTek GCE board, which vplat run does not run`);
-  return b;
+export function buildFromTree(
+  plan: DeviceTreeBoard,
+  options: Pick<DeviceTreeBootOptions, "x86" | "mt8173" | "mediatek">,
+): { kind: "x86-pc"; board: X86Pc } | { kind: "mt8173"; board: Mt8173 } | { kind: "mediatek-gce"; board: MtkGceBoard } {
+  return bootDeviceTree(plan.tree(), { ...options, boot: false });
 }
 
 /** The most rounds of reading newly named /include/ files before giving up (a very deep chain). */

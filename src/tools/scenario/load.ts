@@ -8,6 +8,8 @@
  * relative paths taken from the scenario's directory (tools must not import node:).
  */
 import { AsmError, assembleProgram, type AsmDiagnostic, type Program } from "../cmdq/asm.js";
+import { CMDQ_CODE, CMDQ_WFE_WAIT } from "../../hw/mailbox/mtk-gce-isa.js";
+import { socLookup, type SocName } from "../../hw/mailbox/mtk-gce-soc.js";
 import { openDeviceTree, type DeviceTreeBoard, type DeviceTreeForm } from "./devicetree.js";
 import { traceFormatOf, type BoardKind, type BoardPlan, type CmdqProgram, type KernelPlan, type Scenario, type TraceFormat, type TracePlan } from "./model.js";
 import { dirname, resolveFrom } from "./paths.js";
@@ -70,6 +72,12 @@ function sorted(ds: readonly Diagnostic[]): Diagnostic[] {
   });
 }
 
+/** How to assemble the CMDQ program: the board's SoC, and whether waits for events are refused. */
+interface AsmTarget {
+  readonly soc: SocName;
+  readonly noWaits: boolean;
+}
+
 const IRQ_EOC_LO = 0x0000_0001;
 const IRQ_EOC_HI = 0x4000_0000;
 
@@ -102,12 +110,12 @@ class Loader {
     this.boardChecks(kind);
     this.workloadChecks(kind);
     this.faultChecks(kind);
-    const program = await this.program(kind);
+    const program = await this.program(kind, board?.source === "devicetree" ? board.tree.soc : null);
     const trace = this.trace(o);
     return {
       file: this.options.path,
       doc: this.doc,
-      board: board ?? { source: "builtin", kind },
+      board: board ?? { source: "builtin", kind: "x86-pc" },
       kernel,
       durationNs: o.durationNs ?? this.doc.duration,
       seed: o.seed ?? this.doc.seed,
@@ -158,7 +166,8 @@ class Loader {
     if (!profiles.includes(k.driverProfile)) {
       this.problem("kernel.driverProfile", `one of ${profiles.map((p) => JSON.stringify(p)).join(", ")} on ${kind}`, JSON.stringify(k.driverProfile));
     }
-    if (kind === "mt8173" && this.given("kernel.tickMode")) this.problem("kernel.tickMode", "no tickMode on mt8173 (its tick is the GPT's, periodic)", JSON.stringify(k.tickMode));
+    if (kind !== "x86-pc" && this.given("kernel.tickMode")) this.problem("kernel.tickMode", `no tickMode on ${kind} (its tick is the GPT's, periodic)`, JSON.stringify(k.tickMode));
+    // The MediaTek boards run the same CMDQ stack, so the same switches.
     const known = kind === "x86-pc" ? X86_SWITCHES : MT8173_SWITCHES;
     for (const name of Object.keys(k.switches)) {
       const path = `kernel.switches.${name}`;
@@ -172,9 +181,20 @@ class Loader {
   private workloadChecks(kind: BoardKind): void {
     const w = this.doc.workload;
     if (kind === "x86-pc") {
-      for (const part of ["display", "cmdq"] as const) if (this.given(`workload.${part}`)) this.onlyOn(`workload.${part}`, "mt8173", kind);
+      if (this.given("workload.display")) this.onlyOn("workload.display", "mt8173", kind);
+      if (this.given("workload.cmdq")) this.onlyOn("workload.cmdq", "mt8173 and mediatek-gce", kind);
     } else if (w.idle.length > 0) {
       this.onlyOn("workload.idle", "x86-pc", kind);
+    }
+    if (kind === "mediatek-gce") {
+      // No display model on these boards: nothing sends a frame's events, so no display client
+      // and no frame wait; the program client submits `packets` back to back.
+      if (this.given("workload.display")) this.onlyOn("workload.display", "mt8173", kind);
+      if (this.given("workload.cmdq.waitFrame") && w.cmdq.waitFrame) {
+        this.problem("workload.cmdq.waitFrame", "false on board mediatek-gce (no display model sends the frame's stream EOF; packets go back to back)", "true");
+      }
+    } else if (kind === "mt8173" && this.given("workload.cmdq.packets")) {
+      this.problem("workload.cmdq.packets", "no 'packets' on board mt8173 (the program runs once per frame; workload.display.frames limits the frames)", String(w.cmdq.packets));
     }
     const cpus = this.cpus(kind);
     w.idle.forEach((p, i) => {
@@ -187,30 +207,32 @@ class Loader {
     });
   }
 
-  private onlyOn(path: string, board: BoardKind, kind: BoardKind): void {
+  private onlyOn(path: string, board: string, kind: BoardKind): void {
     const field = path.slice(path.lastIndexOf(".") + 1);
     this.problem(path, `no '${field}' on board ${kind} (${path} is for ${board})`, "one");
   }
 
   private cpus(kind: BoardKind): number {
     const b = this.doc.board;
-    if (kind === "mt8173") return 1;
+    if (kind !== "x86-pc") return 1;
     return b.variant === "x86-pc" ? b.cpus : 8;
   }
 
-  private async program(kind: BoardKind): Promise<CmdqProgram | null> {
+  /** The CMDQ program, assembled for the board's SoC (`soc`: a tree's; the built-in board is mt8173). */
+  private async program(kind: BoardKind, soc: SocName | null): Promise<CmdqProgram | null> {
     const c = this.doc.workload.cmdq;
-    if (kind !== "mt8173") return null;
+    if (kind === "x86-pc") return null;
+    const target: AsmTarget = { soc: soc ?? "mt8173", noWaits: kind === "mediatek-gce" };
     if (c.program !== undefined && c.file !== undefined) {
       this.problem("workload.cmdq.file", "either 'program' or 'file'", "both");
       return null;
     }
-    if (c.program !== undefined) return this.assemble(c.program, "inline", "workload.cmdq.program", this.programSource());
+    if (c.program !== undefined) return this.assemble(c.program, "inline", "workload.cmdq.program", this.programSource(), target);
     if (c.file !== undefined) {
       const path = resolveFrom(this.dir, c.file);
       const bytes = await this.read(path, "workload.cmdq.file");
       if (bytes === null) return null;
-      return this.assemble(new TextDecoder().decode(bytes), path, "workload.cmdq.file", { file: path });
+      return this.assemble(new TextDecoder().decode(bytes), path, "workload.cmdq.file", { file: path }, target);
     }
     return null;
   }
@@ -222,10 +244,10 @@ class Loader {
     return node ?? null;
   }
 
-  private assemble(source: string, origin: string, field: string, where: Source | null | { file: string }): CmdqProgram | null {
+  private assemble(source: string, origin: string, field: string, where: Source | null | { file: string }, target: AsmTarget): CmdqProgram | null {
     let program: Program;
     try {
-      program = assembleProgram(source, { soc: "mt8173" });
+      program = assembleProgram(source, { soc: target.soc });
     } catch (err) {
       if (!(err instanceof AsmError)) throw err;
       for (const d of err.diagnostics) this.diagnostics.push(this.asmDiagnostic(d, field, where));
@@ -247,7 +269,36 @@ class Loader {
         return null;
       }
     }
+    if (target.noWaits && !this.noWaits(program, target.soc, field, where)) return null;
     return { words: program.words, origin };
+  }
+
+  /**
+   * On mediatek-gce no device model sends GCE events (the display is not modelled), so an
+   * instruction that waits for one (a WFE with the wait flag: wfe, acquire…) would block its
+   * thread for good; refuse it at its line. set_event and clear_event (no wait flag) are fine; a
+   * wait for an event the program set itself is refused all the same (the check is per instruction).
+   */
+  private noWaits(program: Program, soc: SocName, field: string, where: Source | null | { file: string }): boolean {
+    const w = program.words;
+    for (let i = 0; i < w.length / 2; i++) {
+      // Spec §1.1: hi = op << 24 | arg_a (the event of a WFE); §1.3: lo is the WFE flag word.
+      const hi = w[2 * i + 1]!;
+      if (hi >>> 24 !== CMDQ_CODE.WFE || (w[2 * i]! & CMDQ_WFE_WAIT) === 0) continue;
+      const p = program.positions[i]!;
+      const event = hi & 0xff_ffff;
+      const name = socLookup(soc).eventName(event);
+      this.diagnostics.push(
+        this.asmDiagnostic(
+          { line: p.line, column: p.column, expected: "an instruction that does not wait for an event on board mediatek-gce (no device model there sends GCE events)", found: `a wait for event ${event}${name === undefined ? "" : ` (${name})`}`, message: "" },
+          field,
+          where,
+          "programs that wait for display events run on mt8173",
+        ),
+      );
+      return false;
+    }
+    return true;
   }
 
   private asmDiagnostic(d: AsmDiagnostic, field: string, where: Source | null | { file: string }, hint?: string): Diagnostic {

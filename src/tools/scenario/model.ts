@@ -6,7 +6,13 @@
 import type { DeviceTreeBoard } from "./devicetree.js";
 import type { ScenarioDoc } from "./schema.js";
 
-export type BoardKind = "x86-pc" | "mt8173";
+/**
+ * The kinds of board a scenario runs: the two built-in ones, and `mediatek-gce` (the mt8183 and
+ * mt8195 boards, src/platform/boards/mtk-gce-board.ts), which only a device tree describes.
+ */
+export type BoardKind = "x86-pc" | "mt8173" | "mediatek-gce";
+/** The boards a scenario can name without a device tree. */
+export type BuiltinBoardKind = Exclude<BoardKind, "mediatek-gce">;
 export type TraceFormat = "perfetto" | "jsonl" | "vcd";
 
 export interface KernelPlan {
@@ -18,7 +24,7 @@ export interface KernelPlan {
 
 /** The board: built in from the document's parameters, or described by a device tree. */
 export type BoardPlan =
-  | { readonly source: "builtin"; readonly kind: BoardKind }
+  | { readonly source: "builtin"; readonly kind: BuiltinBoardKind }
   | {
       readonly source: "devicetree";
       readonly kind: BoardKind;
@@ -28,7 +34,7 @@ export type BoardPlan =
       readonly tree: DeviceTreeBoard;
     };
 
-/** The per-frame CMDQ program, assembled. */
+/** The CMDQ program a kernel client submits (once per frame on mt8173, back to back on mediatek-gce), assembled. */
 export interface CmdqProgram {
   /** (lo, hi) u32 pairs in memory order, as `vplat cmdq asm` would produce them. */
   readonly words: Uint32Array;

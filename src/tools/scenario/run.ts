@@ -22,9 +22,11 @@ import type { Machine } from "../../platform/machine.js";
 import { X86Pc, type X86PcProps, type X86Report } from "../../platform/boards/x86-pc.js";
 import { Mt8173, mt8173FrameSource, type Mt8173Props, type Mt8173Stats } from "../../platform/boards/mt8173.js";
 import { BoardError } from "../../platform/boards/board-tree.js";
+import type { MtkGceBoard, MtkGceBoardProps } from "../../platform/boards/mtk-gce-board.js";
 import { startIdlePattern } from "../../platform/workloads/idle.js";
 import { startCmdqProgramClient, type CmdqProgramClientStats } from "../../platform/workloads/cmdq-program.js";
 import { buildFromTree } from "./devicetree.js";
+import { mediatekGcePart, startMediatekProgram, type MediatekGcePart, type MediatekProgram, type MediatekProgramStats } from "./mediatek-gce.js";
 import { ScenarioError } from "./load.js";
 import type { KernelPlan, Scenario } from "./model.js";
 import { diagnostic } from "./schema-dsl.js";
@@ -73,11 +75,20 @@ export interface Mt8173RunSummary extends SummaryCommon {
   readonly program: Readonly<CmdqProgramClientStats> | null;
 }
 
-export type RunSummary = X86RunSummary | Mt8173RunSummary;
+/** An mt8183 or mt8195 tree's board: its GCEs and clients as bound, and what the program ran. */
+export interface MediatekGceRunSummary extends SummaryCommon {
+  readonly board: "mediatek-gce";
+  readonly mediatek: MediatekGcePart | null;
+  /** The CMDQ program client, when the scenario has one. */
+  readonly program: MediatekProgramStats | null;
+}
+
+export type RunSummary = X86RunSummary | Mt8173RunSummary | MediatekGceRunSummary;
 
 type Built =
   | { readonly kind: "x86-pc"; readonly pc: X86Pc }
-  | { readonly kind: "mt8173"; readonly board: Mt8173; program: CmdqProgramClientStats | null };
+  | { readonly kind: "mt8173"; readonly board: Mt8173; program: CmdqProgramClientStats | null }
+  | { readonly kind: "mediatek-gce"; readonly board: MtkGceBoard; program: MediatekProgram | null };
 
 /** What a fault that the machine does not log leaves to report at the end. */
 type LateReport = () => string | null;
@@ -169,6 +180,10 @@ export class ScenarioRun {
     };
     const b = this.built;
     if (b.kind === "x86-pc") return { ...common, board: "x86-pc", x86: this.tryReport(() => x86Part(b.pc.report())) };
+    if (b.kind === "mediatek-gce") {
+      const program = b.program === null ? null : { node: b.program.node, ...b.program.stats };
+      return { ...common, board: "mediatek-gce", mediatek: this.tryReport(() => mediatekGcePart(b.board)), program };
+    }
     return { ...common, board: "mt8173", mt8173: this.tryReport(() => mt8173Part(b.board.stats())), program: b.program === null ? null : { ...b.program } };
   }
 
@@ -196,6 +211,9 @@ export class ScenarioRun {
     if (b.kind === "x86-pc") {
       b.pc.boot();
       startIdle(b.pc, s.doc, s.seed);
+    } else if (b.kind === "mediatek-gce") {
+      b.board.boot();
+      if (s.program !== null) b.program = startMediatekProgram(b.board, s.program, s.doc.workload.cmdq.packets);
     } else {
       b.board.boot();
       b.program = startMt8173Clients(b.board, s);
@@ -262,8 +280,10 @@ function build(s: Scenario): Built {
   if (s.board.source === "devicetree") {
     const plan = s.board;
     try {
-      const b = buildFromTree(plan.tree, { x86: x86Props(null, s.kernel), mt8173: mt8173Props(null, s) });
-      return b.kind === "x86-pc" ? { kind: "x86-pc", pc: b.board } : { kind: "mt8173", board: b.board, program: null };
+      const b = buildFromTree(plan.tree, { x86: x86Props(null, s.kernel), mt8173: mt8173Props(null, s), mediatek: mediatekProps(s.kernel) });
+      if (b.kind === "x86-pc") return { kind: "x86-pc", pc: b.board };
+      if (b.kind === "mediatek-gce") return { kind: "mediatek-gce", board: b.board, program: null };
+      return { kind: "mt8173", board: b.board, program: null };
     } catch (err) {
       // The tree names the board but lacks what it needs (a node, a `reg`, an interrupt parent…).
       if (!(err instanceof BoardError)) throw err;
@@ -315,6 +335,11 @@ export function mt8173Props(d: Mt8173Doc | null, s: Scenario): Mt8173Props {
     panel: { refreshHz: d.panel.refreshHz, activeLines: d.panel.activeLines, vblankLines: d.panel.vblankLines },
     gceTiming: { cycleNs: g.cycle, internalNs: g.internal, writeNs: g.write, readNs: g.read, sliceNs: g.slice, pollIntervalNs: g.pollInterval },
   };
+}
+
+/** The MediaTek GCE board's props: only the kernel's (the tree is the whole hardware description). */
+export function mediatekProps(k: KernelPlan): MtkGceBoardProps {
+  return { HZ: k.HZ, driverProfile: k.driverProfile === "seed" ? "seed" : "fixed", switches: k.switches };
 }
 
 function frameLimit(frames: number | "unlimited"): number {

@@ -122,10 +122,10 @@ const dtbBoard = object(
 
 const kernel = object(
   {
-    HZ: oneOf([100, 250, 1000] as const, { description: "Timer interrupt frequency (CONFIG_HZ).", defaultNote: "1000 on x86-pc, 250 on mt8173." }),
+    HZ: oneOf([100, 250, 1000] as const, { description: "Timer interrupt frequency (CONFIG_HZ).", defaultNote: "1000 on x86-pc, 250 on mt8173 and mediatek-gce." }),
     tickMode: oneOf(["periodic", "oneshot"] as const, { description: "x86-pc: the tick runs periodic where the device can, or is programmed one-shot every tick.", default: "periodic" }),
     driverProfile: oneOf(["fixed", "seed-2007", "seed"] as const, {
-      description: "Driver behaviour: 'fixed' corrects the seeds' defects as mainline did; 'seed-2007' (x86-pc) runs seed 004 as written; 'seed' (mt8173) seed 000's CMDQ behaviour.",
+      description: "Driver behaviour: 'fixed' corrects the seeds' defects as mainline did; 'seed-2007' (x86-pc) runs seed 004 as written; 'seed' (mt8173, mediatek-gce) seed 000's CMDQ behaviour.",
       default: "fixed",
     }),
     switches: map(boolean({ description: "On (true) or off (false).", required: true }), {
@@ -169,11 +169,20 @@ const workload = object(
         program: text({ description: "GCE assembly (docs/cmdq-asm.md) a kernel client submits once per frame, instead of crtc 0's DRM packet.", what: "a string of GCE assembly" }),
         file: text({ description: "A file of GCE assembly (relative to the scenario's directory), instead of 'program'.", what: "a file path" }),
         waitFrame: boolean({
-          description: "Begin each packet as the DRM client does (clear_event + wfe on the path's mutex stream EOF), so it runs once per frame.",
+          description: "mt8173: begin each packet as the DRM client does (clear_event + wfe on the path's mutex stream EOF), so it runs once per frame.",
           default: true,
         }),
+        packets: integer({
+          description: "mediatek-gce: packets the client submits, back to back (each after the previous one's callback; no display paces them).",
+          min: 1,
+          max: 100_000,
+          default: 1,
+        }),
       },
-      { title: "the CMDQ program client", description: "mt8173: a client that submits your own command buffer every frame through the mailbox." },
+      {
+        title: "the CMDQ program client",
+        description: "mt8173: a client that submits your own command buffer every frame through the mailbox; mediatek-gce: on the first bound channel of the tree, back to back.",
+      },
     ),
   },
   { title: "the workload", description: "What the system does while it runs." },

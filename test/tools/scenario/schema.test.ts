@@ -135,17 +135,18 @@ describe("checks that span fields", () => {
     ].join("\n");
     expect(await problems(text)).toEqual([
       'scenario.yaml:3:18: kernel.driverProfile: expected one of "fixed", "seed-2007" on x86-pc, found "seed"',
-      "scenario.yaml:5:9: workload.cmdq: expected no 'cmdq' on board x86-pc (workload.cmdq is for mt8173), found one",
+      "scenario.yaml:5:9: workload.cmdq: expected no 'cmdq' on board x86-pc (workload.cmdq is for mt8173 and mediatek-gce), found one",
       'scenario.yaml:7:12: faults[0].type: expected a fault of board x86-pc (\'mask-event\' needs board mt8173), found "mask-event"',
     ]);
-    const mt = ["board: mt8173", "kernel:", "  tickMode: oneshot", "  switches: {hpet.truncated-mult: true}", "workload:", "  idle: [{cpu: 0, period: 10ms, idle: 1ms}]", "faults:", "  - {type: halt-hpet, at: 1ms}", "  - {type: smi, cpu: 1, at: 1ms, duration: 1ms}", "  - {type: stop-display, path: 1, at: 1ms}", ""].join("\n");
+    const mt = ["board: mt8173", "kernel:", "  tickMode: oneshot", "  switches: {hpet.truncated-mult: true}", "workload:", "  idle: [{cpu: 0, period: 10ms, idle: 1ms}]", "  cmdq: {packets: 3}", "faults:", "  - {type: halt-hpet, at: 1ms}", "  - {type: smi, cpu: 1, at: 1ms, duration: 1ms}", "  - {type: stop-display, path: 1, at: 1ms}", ""].join("\n");
     expect(await problems(mt)).toEqual([
       'scenario.yaml:3:13: kernel.tickMode: expected no tickMode on mt8173 (its tick is the GPT\'s, periodic), found "oneshot"',
       expect.stringMatching(/^scenario\.yaml:4:14: kernel\.switches\.hpet\.truncated-mult: expected a switch of the mt8173 kernel \(cmdq\.seed-threads, .*cmdq\.no-thread-timeout\), found 'hpet\.truncated-mult'$/),
       "scenario.yaml:6:9: workload.idle: expected no 'idle' on board mt8173 (workload.idle is for x86-pc), found one",
-      'scenario.yaml:8:12: faults[0].type: expected a fault of board mt8173 (\'halt-hpet\' needs board x86-pc), found "halt-hpet"',
-      "scenario.yaml:9:22: faults[1].cpu: expected a CPU 0..0, found 1",
-      "scenario.yaml:10:32: faults[2].path: expected a display path 0..0, found 1",
+      "scenario.yaml:7:19: workload.cmdq.packets: expected no 'packets' on board mt8173 (the program runs once per frame; workload.display.frames limits the frames), found 3",
+      'scenario.yaml:9:12: faults[0].type: expected a fault of board mt8173 (\'halt-hpet\' needs board x86-pc), found "halt-hpet"',
+      "scenario.yaml:10:22: faults[1].cpu: expected a CPU 0..0, found 1",
+      "scenario.yaml:11:32: faults[2].path: expected a display path 0..0, found 1",
     ]);
   });
 
