@@ -52,6 +52,12 @@ function mt(name: string) {
   return { ...s.mt8173, program: s.program };
 }
 
+function mediatek(name: string) {
+  const s = summary(name);
+  if (s.board !== "mediatek-gce" || s.mediatek === null) throw new Error(`${name}: not a mediatek-gce summary`);
+  return s.mediatek;
+}
+
 function irq(name: string, n: number) {
   return x86(name).irqs.find((l) => l.irq === n);
 }
@@ -266,5 +272,23 @@ describe("examples/: each comparison shows its difference", () => {
     // Stream EOFs at k * 16.667 + 16.0 ms: 6 in 100 ms; the 7th packet is still waiting.
     expect(p?.completed).toBe(6);
     expect(p?.submitted).toBe(7);
+  });
+  it("mt8183 tree: gce_plat_mt8183 (24 threads, shift 0), mmsys on threads 0/1 at CMDQ_THR_PRIO_HIGHEST, ovl0's window, the mutex's events", () => {
+    const m = mediatek("mt8183-gce/bind.yaml");
+    expect(m.gces).toMatchObject([{ base: 0x1023_8000, threads: 24, shift: 0, error: null }]);
+    const client = (label: string) => m.clients.find((c) => c.label === label);
+    expect(client("mmsys")?.mboxes.map((b) => [b.thread, b.priority, b.error])).toEqual([
+      [0, 1, null],
+      [1, 1, null],
+    ]);
+    expect(client("ovl0")?.window).toMatchObject({ subsys: 1, offset: 0x8000, size: 0x1000, error: null });
+    expect(client("mutex")?.events.map((e) => e.event)).toEqual([130, 131]);
+    // The mutex has no mediatek,gce-client-reg: of_parse_phandle_with_fixed_args gives -ENOENT (-2).
+    expect(client("mutex")?.window?.error?.errno).toBe(-2);
+  });
+
+  it("mt8183 tree with thread 24: cmdq_xlate refuses it with -EINVAL (-22); entry 0 still binds", () => {
+    const mmsys = mediatek("mt8183-gce/bad-thread.yaml").clients.find((c) => c.label === "mmsys");
+    expect(mmsys?.mboxes.map((b) => b.error?.errno ?? 0)).toEqual([0, -22]);
   });
 });
