@@ -63,11 +63,11 @@ export function mt8173Mainline(extra = ""): BoardTree {
   return boardTreeFromDts(`/include/ "${file}"\n${MT8173_PRELUDE}\n${extra}\n`, { file: "test.dts", readInclude: (p) => read(p) });
 }
 
-/** An mt8183 or mt8195 board: the root and GIC (its #interrupt-cells), clock stubs, the fragment, `extra`. */
-export function mtkSoc(soc: "mt8183" | "mt8195", extra = ""): BoardTree {
+/** The top-level DTS of an mt8183 or mt8195 board: the root and GIC (its #interrupt-cells), clock stubs, the fragment /include/d, `extra`. */
+export function mtkSocDts(soc: "mt8183" | "mt8195", extra = ""): string {
   const gicCells = soc === "mt8195" ? 4 : 3; // mt8195's GICv3 has the 4th (PPI partition) cell
   const clock = soc === "mt8195" ? "infracfg_ao" : "infracfg";
-  const text = `/dts-v1/;
+  return `/dts-v1/;
 / {
 	compatible = "mediatek,${soc}";
 	#address-cells = <2>;
@@ -96,5 +96,9 @@ export function mtkSoc(soc: "mt8183" | "mt8195", extra = ""): BoardTree {
 /include/ "${soc}-gce.dtsi"
 ${extra}
 `;
-  return boardTreeFromDts(text, { file: `${soc}.dts`, readInclude: (p) => substituted(p) });
+}
+
+/** An mt8183 or mt8195 board tree (mtkSocDts with the fragment's macros substituted). */
+export function mtkSoc(soc: "mt8183" | "mt8195", extra = ""): BoardTree {
+  return boardTreeFromDts(mtkSocDts(soc, extra), { file: `${soc}.dts`, readInclude: (p) => substituted(p) });
 }
