@@ -255,9 +255,14 @@ function hpet_legacy_set_mode(mode: clock_event_mode, _evt: clock_event_device):
   }
 }
 
-/** 2.6.24's hpet_next_event for channel 0: -ETIME only when the counter is already past. */
+/**
+ * 2.6.24's hpet_next_event for channel 0: -ETIME only when the counter is already past. Once the
+ * seed owns channel 0 the stand-in is the stopped IRQ 0 timer of 2.6.21 (see
+ * hpet_legacy_set_mode): it accepts and never fires, so a CPU relying on it for broadcast loses
+ * its tick in deep idle, as it would have with no broadcast device at all.
+ */
 function hpet_legacy_next_event(delta: number, _evt: clock_event_device): number {
-  if (!statics().legacy_owns_t0) return -ETIME;
+  if (!statics().legacy_owns_t0) return 0;
   const cnt = (hpet_readl(HPET_COUNTER) + delta) >>> 0;
   hpet_writel(cnt, HPET_T0_CMP);
   return ((hpet_readl(HPET_COUNTER) - cnt) | 0) > 0 ? -ETIME : 0;
