@@ -29,31 +29,38 @@ import { sample, timeIt, type Benchmark, type BenchRow, type Sample } from "./ha
 const INSTRUCTIONS = 20_000_000;
 const SIM_SECONDS = 60;
 
+/**
+ * One timed run: `packets` packets of `writes` register writes each, built and freed with the
+ * helper as cmdq_append.c does; returns the instructions built. A top-level function with its
+ * inputs as arguments, like the C loop's locals, so that what is timed is the helper and not
+ * the closure captures of a benchmark harness.
+ */
+function buildPackets(packets: number, writes: number, base: cmdq_base, ptr: { value: cmdq_pkt | null }): number {
+  let count = 0;
+  let sink = 0;
+  for (let p = 0; p < packets; p++) {
+    if (cmdq_pkt_create(ptr) < 0) throw new Error("cmdq_pkt_create failed");
+    const pkt = ptr.value!;
+    cmdq_pkt_clear_event(pkt, CMDQ_EVENT_MUTEX0_STREAM_EOF);
+    cmdq_pkt_wfe(pkt, CMDQ_EVENT_MUTEX0_STREAM_EOF);
+    for (let i = 0; i < writes; i++) cmdq_pkt_write(pkt, (p + i) >>> 0, base, (i & 0x3ff) << 2);
+    cmdq_pkt_finalize(pkt);
+    const n = pkt.cmd_buf_size / 8;
+    count += n;
+    sink += pkt.va32[((p * 7) % n) * 2]!;
+    cmdq_pkt_destroy(pkt);
+  }
+  if (sink === 0.5) throw new Error("unreachable: keeps the work observable");
+  return count;
+}
+
 /** The TypeScript helper's packet-building loop (the same as cmdq_append.c); returns instructions built. */
-function buildLoop(WRITES: number): () => number {
-  const PACKETS = Math.floor(INSTRUCTIONS / WRITES);
+function buildLoop(writes: number): () => number {
+  const packets = Math.floor(INSTRUCTIONS / writes);
   const m = new Machine({ cpus: 1, kernel: { HZ: 250 }, ram: { base: 0x4000_0000, bytes: new Uint8Array(1 << 20) }, cpuCounterHz: 13_000_000 });
   const base: cmdq_base = { subsys: 2, base: 0x1401_0000 };
-  let sink = 0;
   const ptr: { value: cmdq_pkt | null } = { value: null };
-  return () =>
-    m.inKernel(0, () => {
-      let count = 0;
-      for (let p = 0; p < PACKETS; p++) {
-        if (cmdq_pkt_create(ptr) < 0) throw new Error("cmdq_pkt_create failed");
-        const pkt = ptr.value!;
-        cmdq_pkt_clear_event(pkt, CMDQ_EVENT_MUTEX0_STREAM_EOF);
-        cmdq_pkt_wfe(pkt, CMDQ_EVENT_MUTEX0_STREAM_EOF);
-        for (let i = 0; i < WRITES; i++) cmdq_pkt_write(pkt, (p + i) >>> 0, base, (i & 0x3ff) << 2);
-        cmdq_pkt_finalize(pkt);
-        const n = pkt.cmd_buf_size / 8;
-        count += n;
-        sink += pkt.va32[((p * 7) % n) * 2]!;
-        cmdq_pkt_destroy(pkt);
-      }
-      if (sink === 0.5) throw new Error("unreachable: keeps the work observable");
-      return count;
-    });
+  return () => m.inKernel(0, () => buildPackets(packets, writes, base, ptr));
 }
 
 /**

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { Clock } from "../../src/sim/clock.js";
+import { Clock, type Timer } from "../../src/sim/clock.js";
 import { TimeError } from "../../src/sim/time.js";
 
 describe("Clock", () => {
@@ -47,6 +47,19 @@ describe("Clock", () => {
     expect(fires).toEqual([250, 500, 750, 1000]);
     expect(t.pending).toBe(true);
     expect(t.expires).toBe(1250);
+  });
+
+  it("passes the firing timer to its callback, so one function can re-arm several timers", () => {
+    const clock = new Clock();
+    const fires: string[] = [];
+    const rearm = (timer: Timer) => {
+      fires.push(`${timer.name}@${clock.now}`);
+      timer.modIn(timer.name === "a" ? 30 : 45);
+    };
+    clock.newTimer("a", rearm).mod(30);
+    clock.newTimer("b", rearm).mod(45);
+    clock.run(100);
+    expect(fires).toEqual(["a@30", "b@45", "a@60", "b@90", "a@90"]); // b re-armed for 90 before a was
   });
 
   it("lets a callback arm, re-arm and cancel other timers", () => {
@@ -125,6 +138,52 @@ describe("Clock", () => {
     clock.run(20);
     expect(log).toEqual(["outer@1", "tick@5", "outer-done@11"]);
     expect(outer.expires).toBe(111);
+  });
+
+  it("leaves the queue consistent when a callback throws: the error propagates, the timer is idle, the rest still fire", () => {
+    const clock = new Clock();
+    const log: string[] = [];
+    const bad = clock.newTimer("bad", () => {
+      log.push(`bad@${clock.now}`);
+      if (clock.now === 10) throw new Error("device model bug");
+    });
+    clock.newTimer("a", () => log.push(`a@${clock.now}`)).mod(10);
+    clock.newTimer("b", () => log.push(`b@${clock.now}`)).mod(30);
+    bad.mod(10); // same deadline as a, armed later: fires after it
+    expect(() => clock.run(100)).toThrow("device model bug");
+    expect(clock.now).toBe(10);
+    expect(bad.pending).toBe(false);
+    expect(clock.pendingCount).toBe(1);
+    expect(clock.nextDeadline()).toBe(30);
+    bad.mod(20);
+    expect(clock.run(25)).toBe("until");
+    expect(log).toEqual(["a@10", "bad@10", "bad@20"]);
+    bad.del();
+    expect(clock.run(100)).toBe("until");
+    expect(log).toEqual(["a@10", "bad@10", "bad@20", "b@30"]);
+  });
+
+  it("lets a callback re-arm itself after a nested run that fired other timers", () => {
+    const clock = new Clock();
+    const log: string[] = [];
+    const tick = clock.newTimer("tick", () => {
+      log.push(`tick@${clock.now}`);
+      tick.mod(clock.now + 4);
+    });
+    tick.mod(2);
+    const outer = clock.newTimer("outer", () => {
+      log.push(`outer@${clock.now}`);
+      expect(outer.pending).toBe(false);
+      clock.run(clock.now + 5);
+      outer.mod(clock.now + 1);
+      expect(outer.pending).toBe(true);
+    });
+    outer.mod(3);
+    clock.run(8);
+    expect(log).toEqual(["tick@2", "outer@3", "tick@6"]);
+    expect(outer.expires).toBe(9);
+    expect(tick.expires).toBe(10);
+    expect(clock.pendingCount).toBe(2);
   });
 
   it("rejects arming in the past, a non-integer deadline and running backwards", () => {

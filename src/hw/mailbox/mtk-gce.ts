@@ -711,20 +711,18 @@ export class MtkGce implements MmioOps, IrqSink {
    * before `horizon` (the next other clock event) and within a slice; the first one always
    * runs. Returns the logical time the last one finishes. Allocates nothing.
    *
-   * The loop handles the common case itself (a word fetched straight from DRAM that is an
-   * unmasked WRITE to a known subsys); everything else goes through `step`, which keeps the
-   * batch's time and count in `batchT` and `batchN`.
+   * Runs of unmasked WRITEs fetched straight from DRAM, the common case, go to `runWrites`;
+   * everything else goes through `step`, which keeps the batch's time and count in `batchT`
+   * and `batchN`.
    */
   private runBatch(th: GceThread, start: number, horizon: number): number {
     const timing = this.timing;
     const limit = Math.min(horizon, start + timing.sliceNs);
-    const bus = this.bus;
     const traceOn = this.tracer.on;
     const dram = this.dram;
     const words = dram?.words;
     const dramBase = dram === undefined ? 0 : dram.base;
     const dramLast = words === undefined || dram === undefined ? -1 : dram.end - CMDQ_INST_SIZE;
-    const subsysBase = this.subsysBase;
     const writeNs = timing.writeNs;
     // END only changes by a register write, which ends the batch (`disturbed`).
     const end = th.end;
@@ -739,33 +737,32 @@ export class MtkGce implements MmioOps, IrqSink {
     for (;;) {
       if (pc === end) break;
       if (n !== 0 && t >= limit) break;
-      let lo: number;
-      let hi: number;
-      if (!prefetched && pc >= dramBase && pc <= dramLast && (pc & 7) === 0) {
-        const k = (pc - dramBase) >>> 2;
-        lo = words![k]!;
-        hi = words![k + 1]!;
-      } else {
-        const ok = this.fetchSlow(th, pc, n);
-        prefetched = th.pfCount !== 0;
-        if (!ok) break;
-        lo = this.fetchLo;
-        hi = this.fetchHi;
-      }
-      if (traceOn) this.tracer.emit(gceEvents.gce_insn, th.track, pc, hi, lo);
-      // hi = op 0x04 | subsys << 16 | offset, offset bit 0 (the mask flag) clear.
-      if ((hi & 0xff00_0001) === 0x0400_0000) {
-        const base = subsysBase[(hi >>> 16) & 0xff]!;
-        if (base >= 0) {
-          pc += CMDQ_INST_SIZE;
-          th.pc = pc;
-          bus.write32(base + (hi & 0xffff), lo);
-          t += writeNs;
-          n++;
+      const inDram = !prefetched && pc >= dramBase && pc <= dramLast && (pc & 7) === 0;
+      if (inDram && !traceOn) {
+        // The WRITEs that may start before `limit`, and at least one in an empty batch (its
+        // first instruction always runs).
+        const max = Math.max(n === 0 ? 1 : 0, Math.ceil((limit - t) / writeNs));
+        const ran = this.runWrites(th, max);
+        if (ran !== 0) {
+          pc = th.pc;
+          t += ran * writeNs;
+          n += ran;
           if (this.disturbed) break;
           continue;
         }
       }
+      let lo: number;
+      let hi: number;
+      if (inDram) {
+        const k = (pc - dramBase) >>> 2;
+        lo = words![k]!;
+        hi = words![k + 1]!;
+      } else {
+        if (!this.fetchSlow(th, pc, n)) break;
+        lo = this.fetchLo;
+        hi = this.fetchHi;
+      }
+      if (traceOn) this.tracer.emit(gceEvents.gce_insn, th.track, pc, hi, lo);
       this.batchT = t;
       this.batchN = n;
       const stop = this.step(th, pc, lo, hi, start);
@@ -780,6 +777,64 @@ export class MtkGce implements MmioOps, IrqSink {
     // Reached END (by stepping, jumping or after an EOC): the thread stays enabled, idle.
     if (th.pc === th.end && th.enabled && !th.halted && th.waitEvent === NO_EVENT) this.becomeIdle(th);
     return t;
+  }
+
+  /**
+   * The fast path, for the bulk of a display packet: runs up to `max` consecutive unmasked
+   * WRITEs to known subsys, fetched straight from DRAM from `th.pc` (8-byte aligned, in DRAM,
+   * nothing prefetched, tracing off), each with the effect `step` would give it. Stops before
+   * any other instruction, at END or the end of DRAM, and after a write that touched the
+   * engine's registers (`disturbed`). Returns how many ran; `th.pc` is past the last.
+   *
+   * A run of writes to one block skips the bus's lookup and checks, done once for the block
+   * (`fastWriteRegion`); the cache lives for one call, so a region mapped or unmapped between
+   * engine events is seen.
+   */
+  private runWrites(th: GceThread, max: number): number {
+    // PC and END come from the thread rather than as arguments: read from its fields they are
+    // plain doubles, so the loop keeps them unboxed.
+    let pc = th.pc;
+    const end = th.end;
+    const dram = this.dram!;
+    const words = dram.words!;
+    const subsysBase = this.subsysBase;
+    const bus = this.bus;
+    // An imported binding is re-read at every use; a local is read once.
+    const size = CMDQ_INST_SIZE;
+    const last = dram.end - size;
+    let k = (pc - dram.base) >>> 2;
+    let ops: MmioOps | null = null;
+    let regionBase = 0;
+    let regionLast = -1;
+    let done = 0;
+    while (done < max && pc !== end && pc <= last) {
+      const hi = words[k + 1]!;
+      // op 0x04 | subsys << 16 | offset, offset bit 0 (the mask flag) clear.
+      if ((hi & 0xff00_0001) !== 0x0400_0000) break;
+      const base = subsysBase[(hi >>> 16) & 0xff]!;
+      if (base < 0) break;
+      const lo = words[k]!;
+      k += 2;
+      done++;
+      pc += size;
+      th.pc = pc;
+      const addr = base + (hi & 0xffff);
+      if (addr >= regionBase && addr <= regionLast && (addr & 3) === 0) {
+        ops!.write(addr - regionBase, 4, lo);
+      } else {
+        const r = fastWriteRegion(bus, addr);
+        if (r === undefined) {
+          bus.write32(addr, lo);
+        } else {
+          ops = r.ops;
+          regionBase = r.base;
+          regionLast = r.end - 4;
+          ops.write(addr - regionBase, 4, lo);
+        }
+      }
+      if (this.disturbed) break;
+    }
+    return done;
   }
 
   /**
@@ -1197,6 +1252,17 @@ export class MtkGce implements MmioOps, IrqSink {
       busyNs: this.busyNs,
     };
   }
+}
+
+/**
+ * The region a 32-bit write to `addr` goes to when the bus would pass it straight to the region
+ * (mapped, 4-byte accesses accepted, aligned), so that the caller may call the region itself;
+ * undefined when the bus must handle it (and report the error).
+ */
+function fastWriteRegion(bus: Bus, addr: number): Region | undefined {
+  const r = bus.find(addr);
+  if (r === undefined || (r.sizeMask & 4) === 0 || (addr & 3) !== 0 || addr + 4 > r.end) return undefined;
+  return r;
 }
 
 function hex8(x: number): string {
