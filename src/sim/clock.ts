@@ -136,7 +136,8 @@ export class Clock {
       this.fire(top);
       if (this.stopRequested) return "stopped";
     }
-    this.time = until;
+    // A callback that busy-waited (a nested run) may have taken time past `until`: time never goes back.
+    if (this.time < until) this.time = until;
     return "until";
   }
 

@@ -140,6 +140,15 @@ describe("Clock", () => {
     expect(outer.expires).toBe(111);
   });
 
+  it("never takes time back when a callback's nested run went past the outer run's end (an SMI longer than the chunk)", () => {
+    const clock = new Clock();
+    clock.newTimer("smi", () => clock.run(clock.now + 50)).mod(10);
+    expect(clock.run(20)).toBe("until");
+    expect(clock.now).toBe(60);
+    clock.run(60);
+    expect(clock.now).toBe(60);
+  });
+
   it("leaves the queue consistent when a callback throws: the error propagates, the timer is idle, the rest still fire", () => {
     const clock = new Clock();
     const log: string[] = [];
