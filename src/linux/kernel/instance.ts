@@ -142,7 +142,18 @@ export function runInKernel<T>(k: Kernel, cpu: number, fn: () => T): T {
  */
 export function perKernel<T>(init: () => T): () => T {
   const key = {};
-  return () => kernel().staticsOf(key, init);
+  // The hot paths call this on every register access and tick: remember the last kernel's
+  // instance instead of looking it up in that kernel's map each time.
+  let owner: Kernel | null = null;
+  let value: T | null = null;
+  return () => {
+    const k = kernel();
+    if (k !== owner || value === null) {
+      value = k.staticsOf(key, init);
+      owner = k;
+    }
+    return value;
+  };
 }
 
 /** A per-CPU variable (DEFINE_PER_CPU): one instance per CPU of each kernel. */
@@ -151,14 +162,12 @@ export interface PerCpu<T> {
 }
 
 export function DEFINE_PER_CPU<T>(init: (cpu: number) => T): PerCpu<T> {
-  const key = {};
+  const all = perKernel(() => Array.from({ length: kernel().host.nr_cpu_ids }, (_, c) => init(c)));
   return {
     __percpu: (cpu) => {
-      const k = kernel();
-      const all = k.staticsOf(key, () => Array.from({ length: k.host.nr_cpu_ids }, (_, c) => init(c)));
-      const v = all[cpu];
+      const v = all()[cpu];
       // Seed 004's `cpu > NR_CPUS` check lets cpu == NR_CPUS through; C would index past the array.
-      if (v === undefined) throw new RangeError(`per-CPU access for CPU ${cpu} out of range (nr_cpu_ids = ${k.host.nr_cpu_ids})`);
+      if (v === undefined) throw new RangeError(`per-CPU access for CPU ${cpu} out of range (nr_cpu_ids = ${kernel().host.nr_cpu_ids})`);
       return v;
     },
   };

@@ -6,17 +6,25 @@
 
 const TWO53 = 2 ** 53;
 
+/** 2^0 … 2^63, exact in a double: a table lookup where the clock paths would call Math.pow. */
+const POW2: readonly number[] = Array.from({ length: 64 }, (_, i) => 2 ** i);
+
+/** 2^shift for 0 ≤ shift < 64. */
+export function pow2(shift: number): number {
+  return POW2[shift] ?? 2 ** shift;
+}
+
 /** (a · mul) >> shift in u64 arithmetic (the product wraps at 2^64, as `u64 clc = a * mul`). */
 export function u64_mul_shr(a: number, mul: number, shift: number): number {
   const p = a * mul;
-  if (p < TWO53) return Math.floor(p / 2 ** shift);
+  if (p < TWO53) return Math.floor(p / pow2(shift));
   return Number(BigInt.asUintN(64, BigInt(a) * BigInt(mul)) >> BigInt(shift));
 }
 
 /** mul_u64_u32_shr(): (a · mul) >> shift with a 128-bit intermediate (no wrap). */
 export function mul_u64_u32_shr(a: number, mul: number, shift: number): number {
   const p = a * mul;
-  if (p < TWO53) return Math.floor(p / 2 ** shift);
+  if (p < TWO53) return Math.floor(p / pow2(shift));
   return Number((BigInt(a) * BigInt(mul)) >> BigInt(shift));
 }
 

@@ -9,7 +9,7 @@
  * the jiffies clocksource (rating 1) keeps time in whole ticks, as at early boot.
  */
 import { clocks_calc_mult_shift } from "./clockevents.js";
-import { NSEC_PER_SEC } from "../../include/linux/math64.js";
+import { NSEC_PER_SEC, pow2 } from "../../include/linux/math64.js";
 import { kernel, perKernel } from "../instance.js";
 import { printk, KERN_INFO } from "../printk/printk.js";
 import { jiffies } from "./timer.js";
@@ -66,7 +66,7 @@ function delta_cycles(cs: clocksource, now: number, last: number): number {
 export function ktime_get(): number {
   const { tk } = statics();
   const d = delta_cycles(tk.cs, tk.cs.read(tk.cs), tk.cycle_last);
-  return tk.base_ns + Math.floor((d * tk.cs.mult + tk.rem) / 2 ** tk.cs.shift);
+  return tk.base_ns + Math.floor((d * tk.cs.mult + tk.rem) / pow2(tk.cs.shift));
 }
 
 /** update_wall_time(): folds the cycles since the last call into the base, keeping the remainder. */
@@ -74,7 +74,7 @@ export function update_wall_time(): void {
   const { tk } = statics();
   const now = tk.cs.read(tk.cs);
   const total = delta_cycles(tk.cs, now, tk.cycle_last) * tk.cs.mult + tk.rem;
-  const scale = 2 ** tk.cs.shift;
+  const scale = pow2(tk.cs.shift);
   const ns = Math.floor(total / scale);
   tk.base_ns += ns;
   tk.rem = total - ns * scale;
