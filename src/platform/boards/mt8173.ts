@@ -63,6 +63,7 @@ import {
   cmdq_drv,
   cmdq_get,
   type cmdq,
+  type cmdq_thread,
 } from "../../linux/drivers/mailbox/mtk-cmdq-mailbox.js";
 import {
   mtk_ddp_comp_init,
@@ -178,6 +179,24 @@ export interface Mt8173Stats {
   readonly callbackErrors: number;
   readonly warnings: readonly string[];
   readonly busErrors: number;
+}
+
+/** A GCE thread's packet accounting as the controller driver keeps it (any MediaTek board). */
+export function gceThreadStats(t: cmdq_thread): Mt8173ThreadStats {
+  const s = t.stats;
+  return {
+    thread: t.idx,
+    priority: t.priority,
+    submitted: s.submitted,
+    completed: s.done,
+    errors: s.errors,
+    timeouts: s.timeouts,
+    aborted: s.aborted,
+    appendedByJump: s.appended_jump,
+    appendedDirect: s.appended_direct,
+    latencyAvgNs: s.done === 0 ? 0 : Math.round(s.latency_total / s.done),
+    latencyMaxNs: s.latency_max,
+  };
 }
 
 /** Opcode → name, from the instruction set's `enum cmdq_code`. */
@@ -551,19 +570,7 @@ export class Mt8173 {
       threadTimeouts += s.timeout_events;
       cbErrors += s.errors + s.timeouts + s.aborted;
       if (s.submitted === 0) continue;
-      threads.push({
-        thread: t.idx,
-        priority: t.priority,
-        submitted: s.submitted,
-        completed: s.done,
-        errors: s.errors,
-        timeouts: s.timeouts,
-        aborted: s.aborted,
-        appendedByJump: s.appended_jump,
-        appendedDirect: s.appended_direct,
-        latencyAvgNs: s.done === 0 ? 0 : Math.round(s.latency_total / s.done),
-        latencyMaxNs: s.latency_max,
-      });
+      threads.push(gceThreadStats(t));
     }
     const events: Mt8173EventStats[] = [];
     const tap = this.tap;

@@ -29,6 +29,7 @@ import { cmdq_get, type cmdq, type cmdq_thread } from "../../linux/drivers/mailb
 import { nodeName, regOf, type BoardTree } from "../../platform/boards/board-tree.js";
 import type { BindLine } from "../../platform/boards/cmdq-binding.js";
 import type { MtkGceBoard } from "../../platform/boards/mtk-gce-board.js";
+import { gceThreadStats, type Mt8173ThreadStats } from "../../platform/boards/mt8173.js";
 import { startCmdqProgramClient, type CmdqProgramClientStats } from "../../platform/workloads/cmdq-program.js";
 import type { CmdqProgram } from "./model.js";
 
@@ -98,18 +99,9 @@ export interface ClientSummary extends NodeRef {
 }
 
 /** One GCE thread's packets, as the controller accounted them (threads that ran any). */
-export interface GceThreadSummary {
+export interface GceThreadSummary extends Mt8173ThreadStats {
   /** The GCE node's path. */
   readonly gce: string;
-  readonly thread: number;
-  readonly priority: number;
-  readonly submitted: number;
-  readonly completed: number;
-  readonly errors: number;
-  readonly timeouts: number;
-  readonly aborted: number;
-  readonly latencyAvgNs: number;
-  readonly latencyMaxNs: number;
 }
 
 export interface MediatekGcePart {
@@ -266,19 +258,7 @@ function countOps(th: cmdq_thread, byOp: Record<string, number>): void {
 }
 
 function threadSummary(gce: string, th: cmdq_thread): GceThreadSummary {
-  const s = th.stats;
-  return {
-    gce,
-    thread: th.idx,
-    priority: th.priority,
-    submitted: s.submitted,
-    completed: s.done,
-    errors: s.errors,
-    timeouts: s.timeouts,
-    aborted: s.aborted,
-    latencyAvgNs: s.done === 0 ? 0 : Math.round(s.latency_total / s.done),
-    latencyMaxNs: s.latency_max,
-  };
+  return { gce, ...gceThreadStats(th) };
 }
 
 /** The program client on a mediatek-gce board: the client node whose channel it took (null: none), and its live statistics. */

@@ -203,7 +203,7 @@ const faults = list(
       "access-delay": {
         node: object(
           {
-            cpu: integer({ description: "The CPU whose access is held (default: any).", min: 0, max: 7 }),
+            cpu: integer({ description: "The CPU whose access is held (default: every CPU).", min: 0, max: 7 }),
             address: address("Physical address of the access."),
             size: integer({ description: "Bytes covered from 'address'.", min: 1, max: 4096, default: 4 }),
             access: oneOf(["write", "read"] as const, { description: "The kind of access.", default: "write" }),
