@@ -18,8 +18,8 @@ import { Bus, type BusErrorPolicy } from "../sim/bus.js";
 import { Clock } from "../sim/clock.js";
 import type { IrqLine } from "../sim/irq.js";
 import { Tracer, defineEvents, ev } from "../sim/trace.js";
-import { cyclesAt } from "../sim/time.js";
-import { Kernel, runInKernel, type KernelConfig, type KernelHost } from "../linux/kernel/instance.js";
+import { CycleCounter } from "../sim/time.js";
+import { Kernel, runInKernel, runInKernelWith, type KernelConfig, type KernelHost } from "../linux/kernel/instance.js";
 import { Cpu, type InterruptAcknowledge } from "./cpu.js";
 
 export const faultEvents = defineEvents("fault", {
@@ -82,14 +82,17 @@ export class Machine {
     this.kernel = new Kernel(this.host(), props.kernel);
   }
 
-  /** Connects each CPU to its interrupt controller; `interrupt` is the kernel's entry for a vector. */
-  attachCpus(controllers: readonly CpuController[], interrupt: (cpu: number, vector: number) => void): void {
+  /**
+   * Connects each CPU to its interrupt controller; `interrupt` is the kernel's entry for a
+   * vector, run as kernel code on the interrupted CPU.
+   */
+  attachCpus(controllers: readonly CpuController[], interrupt: (vector: number) => void): void {
     if (controllers.length !== this.props.cpus) throw new RangeError(`${this.props.cpus} CPUs need ${this.props.cpus} controllers, got ${controllers.length}`);
     const k = this.kernel;
     controllers.forEach((ctl, i) => {
       const cpu = new Cpu(i, this.clock, ctl, {
         irqsDisabled: (c) => k.irqs_off[c] !== 0,
-        interrupt: (c, vector) => runInKernel(k, c, () => interrupt(c, vector)),
+        interrupt: (c, vector) => runInKernelWith(k, c, interrupt, vector),
       }, this.props.irqEntryNs ?? 0);
       ctl.intr.connect(cpu, 0);
       this.cpus.push(cpu);
@@ -132,15 +135,16 @@ export class Machine {
 
   private host(): KernelHost {
     const props = this.props;
+    const cpuCounter = new CycleCounter(props.cpuCounterHz);
     return {
       clock: this.clock,
       tracer: this.tracer,
       nr_cpu_ids: props.cpus,
       ram: props.ram,
       cpu_counter_hz: props.cpuCounterHz,
-      read_cpu_counter: () => cyclesAt(this.clock.now, props.cpuCounterHz),
-      mmio_read: (cpu, addr, size) => this.access(cpu, addr, size, false, () => this.bus.read(addr, size)),
-      mmio_write: (cpu, addr, size, value) => this.access(cpu, addr, size, true, () => this.deliverWrite(addr, size, value)),
+      read_cpu_counter: () => cpuCounter.at(this.clock.now),
+      mmio_read: (cpu, addr, size) => this.read(cpu, addr, size),
+      mmio_write: (cpu, addr, size, value) => this.write(cpu, addr, size, value),
       mmio_read64: (cpu, addr) => this.access(cpu, addr, 8, false, () => this.bus.read64(addr)),
       mmio_write64: (cpu, addr, value) => this.access(cpu, addr, 8, true, () => this.bus.write64(addr, value)),
       irqs_enabled: (cpu) => this.cpus[cpu]?.kick(),
@@ -149,10 +153,35 @@ export class Machine {
     };
   }
 
+  /**
+   * A 1/2/4-byte load by `cpu`. The narrow accesses are the drivers' hot path, so they take no
+   * closure (`access` does, for the rare 64-bit ones).
+   */
+  private read(cpu: number, addr: number, size: 1 | 2 | 4): number {
+    this.beforeAccess(cpu, addr, size, false);
+    const outer = this.accessCpu;
+    this.accessCpu = cpu;
+    try {
+      return this.bus.read(addr, size);
+    } finally {
+      this.accessCpu = outer;
+    }
+  }
+
+  private write(cpu: number, addr: number, size: 1 | 2 | 4, value: number): void {
+    this.beforeAccess(cpu, addr, size, true);
+    const outer = this.accessCpu;
+    this.accessCpu = cpu;
+    try {
+      this.deliverWrite(addr, size, value);
+    } finally {
+      this.accessCpu = outer;
+    }
+  }
+
   /** Performs an access by `cpu`, after any stall or injected delay that applies to it. */
   private access<T>(cpu: number, addr: number, size: number, write: boolean, perform: () => T): T {
-    this.waitOutStall(cpu);
-    this.applyDelay(cpu, addr, size, write);
+    this.beforeAccess(cpu, addr, size, write);
     const outer = this.accessCpu;
     this.accessCpu = cpu;
     try {
@@ -162,6 +191,12 @@ export class Machine {
     }
   }
 
+  /** The CPU reaches the access only once any stall is over and any injected delay has passed. */
+  private beforeAccess(cpu: number, addr: number, size: number, write: boolean): void {
+    this.waitOutStall(cpu);
+    if (this.delays.length !== 0) this.applyDelay(cpu, addr, size, write);
+  }
+
   private waitOutStall(cpu: number): void {
     const until = this.cpus[cpu]?.stalledUntil ?? 0;
     if (until > this.clock.now) this.clock.run(until);
@@ -169,7 +204,13 @@ export class Machine {
 
   private applyDelay(cpu: number, addr: number, size: number, write: boolean): void {
     const now = this.clock.now;
-    const rule = this.delays.find((r) => r.remaining > 0 && now >= r.after && matches(r, cpu, addr, size, write));
+    let rule: DelayRule | undefined;
+    for (const r of this.delays) {
+      if (r.remaining > 0 && now >= r.after && matches(r, cpu, addr, size, write)) {
+        rule = r;
+        break;
+      }
+    }
     if (rule === undefined) return;
     rule.remaining--;
     this.faultsHit.push(`${now} ns: CPU${cpu} held ${rule.delay} ns before its ${write ? "write to" : "read of"} 0x${addr.toString(16)}`);
@@ -179,7 +220,7 @@ export class Machine {
 
   /** Writes now, or later when a posted-write rule covers the address. */
   private deliverWrite(addr: number, size: 1 | 2 | 4, value: number): void {
-    const rule = this.posts.find((r) => addr >= r.addr && addr + size <= r.addr + (r.size ?? 4));
+    const rule = this.posts.length === 0 ? undefined : this.posts.find((r) => addr >= r.addr && addr + size <= r.addr + (r.size ?? 4));
     if (rule === undefined) {
       this.bus.write(addr, size, value);
       return;

@@ -28,14 +28,30 @@ export const us = (n: number): Ns => ns(n * 1_000);
 export const ms = (n: number): Ns => ns(n * 1_000_000);
 export const sec = (n: number): Ns => ns(n * 1_000_000_000);
 
+/** Below this, a quotient estimate q has q · d < 2^53 for every d < 2^52: exact products. */
+const FAST_DIV_LIMIT = 2 ** 52;
+
 /**
- * floor(a / d) or ceil(a / d) for a safe integer a ≥ 0 and integer d > 0, exactly.
- * `%` on doubles is exact (it is fmod), and a − (a mod d) is a multiple of d whose quotient is
- * representable, so the division that follows is exact too.
+ * floor(a / d) or ceil(a / d) for a safe integer a ≥ 0 and integer 0 < d < 2^52, exactly.
+ * The double quotient is off by at most one and one correction step fixes it; this avoids `%`,
+ * which V8 lowers to a call to fmod for numbers past 2^31 (the clock paths run it per tick).
+ * Past 2^52 the product check could round, so there `%` (fmod, exact) does the work.
  */
 function divInt(a: number, d: number, roundUp: boolean): number {
-  const r = a % d;
-  const q = (a - r) / d;
+  if (a >= FAST_DIV_LIMIT) {
+    const r = a % d;
+    const q = (a - r) / d;
+    return roundUp && r !== 0 ? q + 1 : q;
+  }
+  let q = Math.floor(a / d);
+  let r = a - q * d;
+  if (r < 0) {
+    q--;
+    r += d;
+  } else if (r >= d) {
+    q++;
+    r -= d;
+  }
   return roundUp && r !== 0 ? q + 1 : q;
 }
 
@@ -44,8 +60,8 @@ function divInt(a: number, d: number, roundUp: boolean): number {
  * num · den < 2^53 (so that the remainder product is exact) and the result is safe.
  */
 function mulDiv(a: number, num: number, den: number, roundUp: boolean): number {
-  const r = a % den;
-  const q = (a - r) / den;
+  const q = divInt(a, den, false);
+  const r = a - q * den;
   const high = q * num;
   const low = divInt(r * num, den, roundUp);
   const result = high + low;
@@ -89,18 +105,32 @@ function gcd(a: number, b: number): number {
 }
 
 /**
- * Cycles of a counter running at `hz` (an integer frequency) after `t` ns: floor(t · hz / 10^9),
- * exact. The ratio is reduced first (13 MHz is 13/1000 per ns), so any frequency whose reduced
+ * A counter running at `hz` (an integer frequency) since time 0: `at(t)` = floor(t · hz / 10^9),
+ * exact. The ratio is reduced once (13 MHz is 13/1000 per ns), so any frequency whose reduced
  * ratio has numerator · denominator < 2^53 works, which covers every real clock.
  */
+export class CycleCounter {
+  private readonly num: number;
+  private readonly den: number;
+
+  constructor(readonly hz: number) {
+    if (!Number.isSafeInteger(hz) || hz <= 0) throw new TimeError(`a frequency must be a positive integer of Hz, got ${hz}`);
+    const g = gcd(hz, 1_000_000_000);
+    this.num = hz / g;
+    this.den = 1_000_000_000 / g;
+    if (this.num * this.den > Number.MAX_SAFE_INTEGER) throw new TimeError(`${hz} Hz cannot be converted exactly`);
+  }
+
+  /** Cycles after `t` ns. */
+  at(t: number): number {
+    checkCount(t, "time");
+    return mulDiv(t, this.num, this.den, false);
+  }
+}
+
+/** Cycles of a counter running at `hz` after `t` ns: floor(t · hz / 10^9), exact (see `CycleCounter`). */
 export function cyclesAt(t: number, hz: number): number {
-  checkCount(t, "time");
-  if (!Number.isSafeInteger(hz) || hz <= 0) throw new TimeError(`a frequency must be a positive integer of Hz, got ${hz}`);
-  const g = gcd(hz, 1_000_000_000);
-  const num = hz / g;
-  const den = 1_000_000_000 / g;
-  if (num * den > Number.MAX_SAFE_INTEGER) throw new TimeError(`${hz} Hz cannot be converted exactly`);
-  return mulDiv(t, num, den, false);
+  return new CycleCounter(hz).at(t);
 }
 
 /** Counter frequency in Hz for a period in femtoseconds (for display; not used on exact paths). */

@@ -4,6 +4,7 @@ import { IrqLine } from "../../src/sim/irq.js";
 import { local_irq_restore, local_irq_save } from "../../src/linux/include/linux/irqflags.js";
 import { readl, writel, type IoMem } from "../../src/linux/include/asm/io.js";
 import { Machine } from "../../src/platform/machine.js";
+import { smp_processor_id } from "../../src/linux/kernel/instance.js";
 
 /** A controller with a queue of vectors: INTR is high while the queue is not empty. */
 function queueController(m: Machine, name: string) {
@@ -35,7 +36,7 @@ function machine(cpus = 2) {
   const m = new Machine({ cpus, kernel: { HZ: 1000 }, ram: { base: 0x4000_0000, bytes: new Uint8Array(4096) }, cpuCounterHz: 1_000_000_000 });
   const ctl = Array.from({ length: cpus }, (_, i) => queueController(m, `cpu${i}`));
   const taken: string[] = [];
-  m.attachCpus(ctl, (cpu, vector) => taken.push(`cpu${cpu}:${vector}@${m.clock.now}`));
+  m.attachCpus(ctl, (vector) => void taken.push(`cpu${smp_processor_id()}:${vector}@${m.clock.now}`));
   return { m, ctl, taken };
 }
 

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { TimeError, cyclesAt, formatNs, ms, ns, nsAtTick, parseDuration, sec, ticksAt } from "../../src/sim/time.js";
+import { CycleCounter, TimeError, cyclesAt, formatNs, ms, ns, nsAtTick, parseDuration, sec, ticksAt } from "../../src/sim/time.js";
 
 const HPET_FS = 69_841_279; // IA-PC HPET: 14.31818 MHz
 const QEMU_FS = 10_000_000; // QEMU's HPET: 100 MHz
@@ -34,6 +34,16 @@ describe("ticksAt / nsAtTick", () => {
       }),
       { numRuns: 20_000 },
     );
+  });
+
+  it("is exact on both sides of 2^52, where the division switches from the quotient estimate to fmod", () => {
+    const near = fc.integer({ min: 2 ** 52 - 2 ** 34, max: 2 ** 52 + 2 ** 34 });
+    fc.assert(
+      fc.property(near, fc.constantFrom(HPET_FS, QEMU_FS, 1_000_001, 8_999_999_999), (t, p) => ticksAt(t, p) === refTicks(t, p)),
+      { numRuns: 5_000 },
+    );
+    expect(ticksAt(2 ** 52 - 1, HPET_FS)).toBe(refTicks(2 ** 52 - 1, HPET_FS));
+    expect(ticksAt(2 ** 52, HPET_FS)).toBe(refTicks(2 ** 52, HPET_FS));
   });
 
   it("makes nsAtTick the first nanosecond at which the tick is reached", () => {
@@ -77,6 +87,13 @@ describe("cyclesAt", () => {
     expect(() => cyclesAt(-1, 5)).toThrow(TimeError);
     // 14 318 179 Hz is coprime with 10^9: its ratio does not reduce, so only its period (ticksAt) is exact.
     expect(() => cyclesAt(1, 14_318_179)).toThrow(/cannot be converted exactly/);
+  });
+
+  it("gives the same counts from a CycleCounter built once as from cyclesAt", () => {
+    const tsc = new CycleCounter(2_400_000_000);
+    fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 51 }), (t) => tsc.at(t) === Number((BigInt(t) * 24n) / 10n)));
+    expect(() => tsc.at(-1)).toThrow(TimeError);
+    expect(() => new CycleCounter(14_318_179)).toThrow(/cannot be converted exactly/);
   });
 });
 

@@ -320,7 +320,7 @@ export class Mt8173 {
     });
     for (const r of this.display.regions) m.bus.map(r);
     this.wireDisplayIrqs();
-    m.attachCpus([this.gic], (_cpu, vector) => {
+    m.attachCpus([this.gic], (vector) => {
       // Exception entry masks IRQs (PSTATE.I) while the handler runs.
       const flags = local_irq_save();
       try {

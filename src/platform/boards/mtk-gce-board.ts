@@ -120,7 +120,7 @@ export class MtkGceBoard {
     this.gces = availableCompatible(tree, GCE_SOCS[soc].compatible).map((np, i) => this.makeGce(np, i, props));
     this.timerNode = availableCompatible(tree, mtk_timer_of_match.compatible)[0] ?? null;
     this.gpt = this.timerNode === null ? null : this.makeGpt(this.timerNode);
-    m.attachCpus([this.gic], (_cpu, vector) => {
+    m.attachCpus([this.gic], (vector) => {
       // Exception entry masks IRQs (PSTATE.I) while the handler runs.
       const flags = local_irq_save();
       try {

@@ -188,7 +188,7 @@ export class X86Pc {
     const hpetNode = availableCompatible(tree, HPET_COMPATIBLE)[0];
     this.hpetBase = hpetNode === undefined ? null : regOf(tree, hpetNode).start;
     this.hpet = this.hpetBase === null ? null : this.makeHpet(this.hpetBase);
-    m.attachCpus(this.apic.lapics, (_cpu, vector) => do_IRQ(vector));
+    m.attachCpus(this.apic.lapics, do_IRQ);
     m.onDeepIdle = (cpu, on) => this.apic.lapics[cpu]!.setDeepIdle(on);
   }
 
@@ -409,7 +409,7 @@ class PinWires implements IrqSink {
 
   setIrq(pin: number, level: boolean): void {
     const m = this.machine;
-    const i = level ? this.rules.findIndex((r) => r.pin === pin && m.clock.now >= r.at) : -1;
+    const i = level && this.rules.length !== 0 ? this.rules.findIndex((r) => r.pin === pin && m.clock.now >= r.at) : -1;
     if (i >= 0) {
       const { what } = this.rules.splice(i, 1)[0]!;
       m.faultsHit.push(`${m.clock.now} ns: ${what === "drop" ? "dropped" : "duplicated"} an interrupt on IOAPIC input ${pin}`);

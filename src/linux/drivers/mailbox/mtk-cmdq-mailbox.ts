@@ -518,10 +518,13 @@ function cmdq_irq_handler(_irq: number, cmdq: cmdq): irqreturn_t {
     if (!((cmdq.irq_mask >>> bit) & 1) || (irq_status >>> bit) & 1) continue;
     const thread = cmdq.thread[bit];
     // Seed: with 4 threads and a 0xffff mask, bits 4..15 indexed past cmdq->thread[].
-    if (WARN(thread === undefined, `cmdq: interrupt of GCE thread ${bit}, which the driver does not own`)) continue;
+    if (thread === undefined) {
+      WARN(true, `cmdq: interrupt of GCE thread ${bit}, which the driver does not own`);
+      continue;
+    }
     const flags = local_irq_save();
     try {
-      cmdq_thread_irq_handler(cmdq, thread!);
+      cmdq_thread_irq_handler(cmdq, thread);
     } finally {
       local_irq_restore(flags);
     }
