@@ -12,4 +12,5 @@ export * from "./sinks/writer.js";
 export * from "./sinks/ring.js";
 export * from "./sinks/jsonl.js";
 export * from "./sinks/perfetto.js";
+export * from "./sinks/perfetto-proto.js";
 export * from "./sinks/vcd.js";

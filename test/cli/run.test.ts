@@ -84,6 +84,13 @@ describe("vplat run writes its trace whole or not at all", () => {
     expect(wave).toMatch(/^\$comment vplat run s\.yaml \$end\n/);
     // The HPET's output lines are wires (IOAPIC inputs 21 and 22 carry the per-CPU timers).
     expect(wave).toMatch(/\$var wire 1 \S+ irq21 \$end/);
+    // Perfetto's protobuf: a Trace message, a stream of field-1 (TracePacket) records (protos/perfetto/trace/trace.proto).
+    const proto = await vplat(["s.yaml", "--trace", "t.pftrace"], { files: { "s.yaml": "duration: 5ms\n" } });
+    expect(proto.code).toBe(0);
+    const bytes = proto.files.get("t.pftrace");
+    expect(bytes).toBeInstanceOf(Uint8Array);
+    expect((bytes as Uint8Array)[0]).toBe(0x0a);
+    expect(proto.stderr).toBe("trace: t.pftrace (perfetto-proto)\n");
     const inDoc = await vplat(["dir/s.yaml"], { files: { "dir/s.yaml": "duration: 5ms\noutputs: {trace: t.vcd}\n" } });
     expect(inDoc.code).toBe(0);
     expect(text(inDoc.files.get("dir/t.vcd"))).toContain("$enddefinitions $end");
@@ -231,7 +238,7 @@ describe("vplat run refuses bad input with exit 2 and writes nothing", () => {
     ["a missing program file", ["s.yaml"], { "s.yaml": "board: mt8173\nworkload: {cmdq: {file: f.S}}\n" }, /^s\.yaml:2:25: workload\.cmdq\.file: expected a readable file, found 'f\.S' \(no such file\)\n/],
     ["a bad --until", ["s.yaml", "--until", "10"], { "s.yaml": "" }, /^vplat run: --until: expected a positive duration with a unit, e.g. "250ms" or "10s", found '10'\n/],
     ["a bad --seed", ["s.yaml", "--seed", "1.5"], { "s.yaml": "" }, /^vplat run: --seed: expected an integer 0\.\.\d+, found '1\.5'\n/],
-    ["a bad --format", ["s.yaml", "--trace", "t.json", "--format", "pdf"], { "s.yaml": "" }, /^vplat run: --format: expected one of perfetto, jsonl, vcd, found 'pdf'\n/],
+    ["a bad --format", ["s.yaml", "--trace", "t.json", "--format", "pdf"], { "s.yaml": "" }, /^vplat run: --format: expected one of perfetto, perfetto-proto, jsonl, vcd, found 'pdf'\n/],
     ["a trace whose format cannot be told", ["s.yaml", "--trace", "t.txt"], { "s.yaml": "" }, /^vplat run: --trace t\.txt: cannot tell the format from the extension/],
     ["two device trees", ["s.yaml", "--dts", "a.dts", "--dtb", "b.dtb"], { "s.yaml": "" }, /^vplat run: --dts and --dtb: expected one device tree, found both\n/],
     ["no scenario", [], {}, /^vplat run: expected a SCENARIO file\n/],

@@ -12,9 +12,9 @@ import { parseCommandLine } from "../args.js";
 import { ExitCode, UsageError, type Command, type Io, type Output } from "../command.js";
 import { formatSummary } from "./run-report.js";
 
-const FORMATS: readonly TraceFormat[] = ["perfetto", "jsonl", "vcd"];
+const FORMATS: readonly TraceFormat[] = ["perfetto", "perfetto-proto", "jsonl", "vcd"];
 
-const USAGE = `usage: vplat run SCENARIO [--until D] [--seed N] [--trace FILE] [--format perfetto|jsonl|vcd]
+const USAGE = `usage: vplat run SCENARIO [--until D] [--seed N] [--trace FILE] [--format perfetto|perfetto-proto|jsonl|vcd]
                  [--json] [--dmesg] [--dts FILE | --dtb FILE]
 
 Runs a scenario file (YAML; '-' reads standard input): a board, its kernel, a workload, faults,
@@ -25,7 +25,8 @@ options:
   --until D        run for D of simulated time instead of the scenario's duration ("250ms", "10s", "1h")
   --seed N         the PRNG seed instead of the scenario's (0..2^53-1)
   --trace FILE     write the trace to FILE instead of the scenario's outputs.trace
-  --format F       perfetto, jsonl or vcd (default: from the file's extension: .json, .jsonl, .vcd)
+  --format F       perfetto, perfetto-proto, jsonl or vcd (default: from the file's extension:
+                   .json, .pftrace, .jsonl, .vcd)
   --json           print the summary as one JSON document (for scripts) instead of tables
   --dmesg          print the kernel log after the summary (in --json: the "dmesg" field)
   --dts FILE       the board from a device-tree source file instead of the scenario's board
@@ -100,7 +101,7 @@ function parseOverrides(v: Values): ScenarioOverrides {
   }
   if (v.trace !== undefined) {
     if (o.format === undefined && traceFormatOf(v.trace) === undefined) {
-      throw new UsageError(`--trace ${v.trace}: cannot tell the format from the extension (.json, .jsonl, .vcd); add --format`);
+      throw new UsageError(`--trace ${v.trace}: cannot tell the format from the extension (.json, .pftrace, .jsonl, .vcd); add --format`);
     }
     o.trace = v.trace;
   }

@@ -357,14 +357,14 @@ class Loader {
   private trace(o: ScenarioOverrides): TracePlan | null {
     if (o.trace !== undefined) {
       const format = o.format ?? traceFormatOf(o.trace) ?? this.doc.outputs.format;
-      if (format === undefined) this.diagnostics.push(diagnostic(null, "--trace", "a file name ending in .json, .jsonl or .vcd, or --format", JSON.stringify(o.trace)));
+      if (format === undefined) this.diagnostics.push(diagnostic(null, "--trace", "a file name ending in .json, .pftrace, .jsonl or .vcd, or --format", JSON.stringify(o.trace)));
       return format === undefined ? null : { path: o.trace, format };
     }
     const t = this.doc.outputs.trace;
     if (t === undefined) return null;
     const format = o.format ?? this.doc.outputs.format ?? traceFormatOf(t);
     if (format === undefined) {
-      this.problem("outputs.trace", "a file name ending in .json, .jsonl or .vcd, or an outputs.format (perfetto, jsonl, vcd)", JSON.stringify(t));
+      this.problem("outputs.trace", "a file name ending in .json, .pftrace, .jsonl or .vcd, or an outputs.format (perfetto, perfetto-proto, jsonl, vcd)", JSON.stringify(t));
       return null;
     }
     return { path: resolveFrom(this.dir, t), format };

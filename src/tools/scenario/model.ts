@@ -13,7 +13,7 @@ import type { ScenarioDoc } from "./schema.js";
 export type BoardKind = "x86-pc" | "mt8173" | "mediatek-gce";
 /** The boards a scenario can name without a device tree. */
 export type BuiltinBoardKind = Exclude<BoardKind, "mediatek-gce">;
-export type TraceFormat = "perfetto" | "jsonl" | "vcd";
+export type TraceFormat = "perfetto" | "perfetto-proto" | "jsonl" | "vcd";
 
 export interface KernelPlan {
   readonly HZ: 100 | 250 | 1000;
@@ -60,9 +60,10 @@ export interface Scenario {
   readonly dmesg: boolean;
 }
 
-/** The trace format a file name implies, if any (.json/.perfetto.json, .jsonl, .vcd). */
+/** The trace format a file name implies, if any (.json/.perfetto.json, .pftrace/.perfetto-trace, .jsonl, .vcd). */
 export function traceFormatOf(path: string): TraceFormat | undefined {
   const p = path.toLowerCase();
+  if (p.endsWith(".pftrace") || p.endsWith(".perfetto-trace")) return "perfetto-proto";
   if (p.endsWith(".jsonl")) return "jsonl";
   if (p.endsWith(".json")) return "perfetto";
   if (p.endsWith(".vcd")) return "vcd";

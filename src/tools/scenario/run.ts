@@ -11,6 +11,7 @@
 import { Prng } from "../../sim/prng.js";
 import { JsonLinesSink } from "../../sim/sinks/jsonl.js";
 import { PerfettoSink } from "../../sim/sinks/perfetto.js";
+import { PerfettoProtoSink } from "../../sim/sinks/perfetto-proto.js";
 import { VcdSink } from "../../sim/sinks/vcd.js";
 import type { TextOutput } from "../../sim/sinks/writer.js";
 import type { TraceSink } from "../../sim/trace.js";
@@ -28,12 +29,15 @@ import { startCmdqProgramClient, type CmdqProgramClientStats } from "../../platf
 import { buildFromTree } from "./devicetree.js";
 import { mediatekGcePart, startMediatekProgram, type MediatekGcePart, type MediatekProgram, type MediatekProgramStats } from "./mediatek-gce.js";
 import { ScenarioError } from "./load.js";
-import type { KernelPlan, Scenario } from "./model.js";
+import type { KernelPlan, Scenario, TraceFormat } from "./model.js";
 import { diagnostic } from "./schema-dsl.js";
 import { QEMU_PERIOD_FS, type BoardDoc, type FaultDoc, type ScenarioDoc } from "./schema.js";
 
 export interface RunOptions {
-  /** Where the trace goes when the scenario writes one (the scenario's format decides the sink). */
+  /**
+   * Where the trace goes when the scenario writes one (the scenario's format decides the sink).
+   * The `perfetto-proto` format is binary: its output must implement `writeBytes`.
+   */
   readonly traceOutput?: TextOutput;
 }
 
@@ -411,10 +415,15 @@ function mt8173Part(s: Mt8173Stats): Mt8173Part {
   return rest;
 }
 
-function traceSink(format: "perfetto" | "jsonl" | "vcd", out: TextOutput, scenario: string): TraceSink {
+function traceSink(format: TraceFormat, out: TextOutput, scenario: string): TraceSink {
   switch (format) {
     case "perfetto":
       return new PerfettoSink(out);
+    case "perfetto-proto": {
+      const writeBytes = out.writeBytes?.bind(out);
+      if (writeBytes === undefined) throw new TypeError("the perfetto-proto trace format is binary: the trace output needs writeBytes()");
+      return new PerfettoProtoSink({ writeBytes });
+    }
     case "jsonl":
       return new JsonLinesSink(out);
     case "vcd":

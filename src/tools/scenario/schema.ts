@@ -277,9 +277,10 @@ const faults = list(
 const outputs = object(
   {
     trace: text({ description: "Trace file to write (relative to the scenario's directory); none by default.", what: "a file path" }),
-    format: oneOf(["perfetto", "jsonl", "vcd"] as const, {
-      description: "Trace format: Perfetto/Chrome JSON, JSON lines, or VCD waveforms of the interrupt lines.",
-      defaultNote: "from the trace file's extension: .json → perfetto, .jsonl → jsonl, .vcd → vcd.",
+    format: oneOf(["perfetto", "perfetto-proto", "jsonl", "vcd"] as const, {
+      description:
+        "Trace format: Perfetto/Chrome JSON, Perfetto's native protobuf (compact and fast, for long runs), JSON lines, or VCD waveforms of the interrupt lines.",
+      defaultNote: "from the trace file's extension: .json → perfetto, .pftrace or .perfetto-trace → perfetto-proto, .jsonl → jsonl, .vcd → vcd.",
     }),
     dmesg: boolean({ description: "Print the kernel log after the summary.", default: false }),
   },

@@ -170,10 +170,12 @@ describe("checks that span fields", () => {
 
   it("needs a trace format it can tell", async () => {
     expect(await problems("outputs: {trace: run.txt}\n")).toEqual([
-      'scenario.yaml:1:18: outputs.trace: expected a file name ending in .json, .jsonl or .vcd, or an outputs.format (perfetto, jsonl, vcd), found "run.txt"',
+      'scenario.yaml:1:18: outputs.trace: expected a file name ending in .json, .pftrace, .jsonl or .vcd, or an outputs.format (perfetto, perfetto-proto, jsonl, vcd), found "run.txt"',
     ]);
     expect((await load("outputs: {trace: run.txt, format: jsonl}\n")).trace).toEqual({ path: "run.txt", format: "jsonl" });
     expect((await load("outputs: {trace: t.perfetto.json}\n", {}, "dir/s.yaml")).trace).toEqual({ path: "dir/t.perfetto.json", format: "perfetto" });
+    expect((await load("outputs: {trace: t.pftrace}\n")).trace).toEqual({ path: "t.pftrace", format: "perfetto-proto" });
+    expect((await load("outputs: {trace: T.Perfetto-Trace}\n")).trace).toEqual({ path: "T.Perfetto-Trace", format: "perfetto-proto" });
   });
 });
 
