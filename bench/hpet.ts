@@ -8,10 +8,10 @@
  *    (bench/qtest_client.py: OS pipes and a reader thread, as the tool's harness), in the same
  *    run. Figure: IRQ edges per wall second of a run (process start-up and the register setup
  *    excluded, as in the tool's bench.py); both must see the same edges over the same virtual time.
- *    - pipelined, after a warm-up run (target: vplat >= 10x QEMU): the harness's `rate()`
- *      convention, one untimed run then five timed ones in the same session, each written at
- *      once (bench.py's `pipeline` mode) after halting and zeroing the counter and replaying
- *      the setup; median of the five;
+ *    - pipelined, after warm-up runs (target: vplat >= 10x QEMU): three untimed runs then
+ *      nine timed ones in the same session, each written at once (bench.py's `pipeline` mode)
+ *      after halting and zeroing the counter and replaying the setup; median of the nine. A
+ *      vplat run takes ~4 ms, where one host hiccup moved a run by 4x when only five were timed;
  *    - pipelined, first run: the same on three fresh processes (vplat's JIT still cold);
  *    - lock-step: one command, one reply, as hpet_oracle.py's `run` op (pipe round trips).
  *    The QEMU rows are skipped with a note when python3, qemu-system-x86_64 or its qtest module
@@ -70,8 +70,8 @@ function script(): { setup: string[]; runNs: number; periodTicks: number } {
 }
 
 const CLIENT = join(ROOT, "bench/qtest_client.py");
-/** Timed runs after the warm-up one (bench/harness.ts `rate()` takes five too). */
-const WARM_RUNS = 5;
+/** Timed runs after the client's warm-up ones (qtest_client.py WARMUPS). */
+const WARM_RUNS = 9;
 /** Fresh processes for the first-run row. */
 const COLD_SESSIONS = 3;
 
@@ -127,7 +127,7 @@ function qtestRows(): BenchRow[] {
   const rows: BenchRow[] = [];
   try {
     for (const mode of ["warm", "cold", "lockstep"] as const) {
-      const label = { warm: "pipelined, after a warm-up run", cold: "pipelined, first run", lockstep: "lock-step" }[mode];
+      const label = { warm: "pipelined, after warm-up runs", cold: "pipelined, first run", lockstep: "lock-step" }[mode];
       const name = `qtest 10 s / 1 kHz periodic, ${label}`;
       const target = mode === "warm" ? { target: { minRatio: 10 } } : {};
       if (missing !== undefined && missing.startsWith("python3")) {

@@ -8,8 +8,10 @@ do), sends the setup lines of SETUP_FILE one by one, then times:
   lockstep  `clock_step` one at a time, each reply awaited, until RUN_NS of virtual time passed
             (hpet_oracle.py's `run` op);
   cold      STEPS `clock_step` commands written at once (bench.py's `pipeline` mode);
-  warm      as bench/harness.ts rate() does: one untimed run, then REPEATS timed runs, each
-            written at once after halting the counter, zeroing it and replaying the setup.
+  warm      WARMUPS untimed runs, then REPEATS timed runs, each written at once after halting
+            the counter, zeroing it and replaying the setup (a run takes a few milliseconds of
+            vplat's time, so one scheduling hiccup of the host moves a single run by 4x: several
+            warm-ups and more timed runs keep the median steady).
 A reader thread drains stdout in large chunks and counts replies and IRQ lines, so the client
 keeps up with either server. Prints one JSON object per timed run: wall seconds, IRQ edges,
 virtual time covered.
@@ -21,6 +23,10 @@ import subprocess
 import sys
 import threading
 import time
+
+
+# Untimed runs of the warm mode before the timed ones.
+WARMUPS = 3
 
 
 class LockstepSession:
@@ -128,6 +134,8 @@ def main():
         runs = 1
         if mode == "warm":
             s.send(step * steps, steps)
+            for _ in range(WARMUPS - 1):
+                s.send(replay + step * steps, replay.count("\n") + steps)
             runs = repeats
         for _ in range(runs):
             edges0, base = s.edges, s.now
