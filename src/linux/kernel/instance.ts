@@ -121,26 +121,14 @@ export function kernel(): Kernel {
 
 /** Runs `fn` as kernel code on `cpu` of `k`, restoring the previous context afterwards. */
 export function runInKernel<T>(k: Kernel, cpu: number, fn: () => T): T {
-  if (!Number.isInteger(cpu) || cpu < 0 || cpu >= k.host.nr_cpu_ids) {
-    throw new RangeError(`CPU ${cpu} does not exist (nr_cpu_ids = ${k.host.nr_cpu_ids})`);
-  }
-  const outer = current;
-  const outerCpu = outer?.cpu;
-  current = k;
-  k.cpu = cpu;
-  try {
-    return fn();
-  } finally {
-    current = outer;
-    if (outer !== null) outer.cpu = outerCpu!;
-  }
+  return runInKernelWith(k, cpu, fn, undefined);
 }
 
 /**
  * `runInKernel` for a function of one argument: the interrupt entry runs this on every
  * interrupt, and passing the vector as an argument spares a closure per interrupt.
  */
-export function runInKernelWith<A>(k: Kernel, cpu: number, fn: (arg: A) => void, arg: A): void {
+export function runInKernelWith<A, T>(k: Kernel, cpu: number, fn: (arg: A) => T, arg: A): T {
   if (!Number.isInteger(cpu) || cpu < 0 || cpu >= k.host.nr_cpu_ids) {
     throw new RangeError(`CPU ${cpu} does not exist (nr_cpu_ids = ${k.host.nr_cpu_ids})`);
   }
@@ -149,7 +137,7 @@ export function runInKernelWith<A>(k: Kernel, cpu: number, fn: (arg: A) => void,
   current = k;
   k.cpu = cpu;
   try {
-    fn(arg);
+    return fn(arg);
   } finally {
     current = outer;
     if (outer !== null) outer.cpu = outerCpu!;

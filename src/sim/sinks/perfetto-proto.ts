@@ -1,5 +1,6 @@
 import { EventSelection, eventLabel, trackName, type EventFilter, type TraceArg, type TraceEvent, type TraceSink } from "../trace.js";
 import { CHUNK } from "./writer.js";
+import { KINDS, Kind } from "./kinds.js";
 
 /**
  * Field numbers and enum values of Perfetto's trace protos (github.com/google/perfetto,
@@ -347,16 +348,6 @@ interface LabelNode {
   iid: number;
   readonly next: Map<TraceArg | undefined, LabelNode>;
 }
-
-const enum Kind {
-  Instant,
-  Begin,
-  End,
-  Counter,
-  Signal,
-}
-
-const KINDS: Readonly<Record<TraceEvent["kind"], Kind>> = { instant: Kind.Instant, begin: Kind.Begin, end: Kind.End, counter: Kind.Counter, signal: Kind.Signal };
 
 /** What the sink has worked out about one event. */
 interface Slot {

@@ -1,5 +1,6 @@
 import { EventSelection, eventLabel, trackName, type EventFilter, type TraceArg, type TraceEvent, type TraceSink } from "../trace.js";
 import { writeArg } from "./jsonl.js";
+import { KINDS, Kind } from "./kinds.js";
 import { ByteWriter, utf8, type TextOutput } from "./writer.js";
 
 /**
@@ -32,16 +33,6 @@ interface Route {
   readonly track: Track;
   readonly head: Uint8Array;
 }
-
-const enum Kind {
-  Instant,
-  Begin,
-  End,
-  Counter,
-  Signal,
-}
-
-const KINDS: Readonly<Record<TraceEvent["kind"], Kind>> = { instant: Kind.Instant, begin: Kind.Begin, end: Kind.End, counter: Kind.Counter, signal: Kind.Signal };
 
 /** What the sink has worked out about one event. */
 interface Slot {
