@@ -6,6 +6,17 @@
  * can be run in-process by the tests.
  */
 
+import type { TraceSink } from "../sim/trace.js";
+import type { TraceFormat } from "../tools/scenario/index.js";
+
+/** A trace file being written by a thread of its own (see trace-writer.ts). */
+export interface TraceWriter {
+  /** What the simulation attaches; its `close` returns once the file is complete. */
+  readonly sink: TraceSink;
+  /** Stops the thread (giving up on an unfinished trace) and closes the file. */
+  close(): void;
+}
+
 /** Where a command reads and writes. `main.ts` binds these to the process; tests bind them to buffers. */
 export interface Io {
   readonly stdout: Output;
@@ -16,6 +27,12 @@ export interface Io {
   readFile(path: string): Promise<Uint8Array>;
   /** Opens a file for streaming output; the returned writer must be closed. */
   createFile(path: string): Output & { close(): void };
+  /**
+   * Creates the trace file `path` and starts a thread that writes `format` into it, where the
+   * host has threads (the CLI's Node process). Without it traces are written on the
+   * simulation's thread, through `createFile`.
+   */
+  startTraceWriter?(path: string, format: TraceFormat, title: string): TraceWriter;
   /** Renames a file, replacing `to` (how a finished output takes its final name). */
   renameFile(from: string, to: string): void;
   /** Removes a file; a file that is not there is not an error. */

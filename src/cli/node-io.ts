@@ -1,6 +1,7 @@
 import { closeSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import type { Io, Output } from "./command.js";
+import { startTraceWriter } from "./trace-writer.js";
 
 function fdOutput(fd: number, isTTY: boolean, columns = () => 0): Output {
   return {
@@ -18,7 +19,8 @@ function fdOutput(fd: number, isTTY: boolean, columns = () => 0): Output {
   };
 }
 
-function writeAll(fd: number, bytes: Uint8Array): void {
+/** Writes all of `bytes` to `fd`, synchronously. */
+export function writeAll(fd: number, bytes: Uint8Array): void {
   let done = 0;
   while (done < bytes.length) {
     try {
@@ -41,6 +43,7 @@ export function nodeIo(): Io {
       const fd = openSync(path, "w");
       return { ...fdOutput(fd, false), close: () => closeSync(fd) };
     },
+    startTraceWriter,
     renameFile: (from, to) => renameSync(from, to),
     removeFile: (path) => rmSync(path, { force: true }),
     onInterrupt(handler) {

@@ -14,3 +14,4 @@ export * from "./sinks/jsonl.js";
 export * from "./sinks/perfetto.js";
 export * from "./sinks/perfetto-proto.js";
 export * from "./sinks/vcd.js";
+export * from "./sinks/relay.js";

@@ -6,7 +6,7 @@
  * before any output is created; the trace streams to FILE.partial and takes its name only when
  * the run ends (completed, or crashed: the trace up to the crash is what one wants to read).
  */
-import { ScenarioError, ScenarioRun, formatDuration, loadScenario, parseDurationWithUnit, traceFormatOf, type Scenario, type ScenarioOverrides, type TraceFormat } from "../../tools/scenario/index.js";
+import { ScenarioError, ScenarioRun, formatDuration, loadScenario, parseDurationWithUnit, traceFormatOf, type RunOptions, type Scenario, type ScenarioOverrides, type TraceFormat } from "../../tools/scenario/index.js";
 import { formatNs } from "../../sim/time.js";
 import { parseCommandLine } from "../args.js";
 import { ExitCode, UsageError, type Command, type Io, type Output } from "../command.js";
@@ -124,18 +124,35 @@ async function readScenario(io: Io, file: string): Promise<string | null> {
   }
 }
 
-/** The trace file, written as PATH.partial until the run ends. */
+/**
+ * The trace file, written as PATH.partial until the run ends: by a writer thread where the host
+ * has one, else on the simulation's thread.
+ */
 class TraceFile {
   private open = true;
+  readonly options: RunOptions;
+  private readonly closeFile: () => void;
 
   constructor(
+    io: Io,
     readonly path: string,
     readonly partial: string,
-    readonly out: Output & { close(): void },
-  ) {}
+    format: TraceFormat,
+    title: string,
+  ) {
+    const writer = io.startTraceWriter?.(partial, format, title);
+    if (writer !== undefined) {
+      this.options = { traceSink: writer.sink };
+      this.closeFile = () => writer.close();
+    } else {
+      const out = io.createFile(partial);
+      this.options = { traceOutput: out };
+      this.closeFile = () => out.close();
+    }
+  }
 
   close(): void {
-    if (this.open) this.out.close();
+    if (this.open) this.closeFile();
     this.open = false;
   }
 }
@@ -154,7 +171,7 @@ async function execute(io: Io, scenario: Scenario, json: boolean): Promise<numbe
   if (scenario.trace !== null) {
     const partial = `${scenario.trace.path}.partial`;
     try {
-      trace = new TraceFile(scenario.trace.path, partial, io.createFile(partial));
+      trace = new TraceFile(io, scenario.trace.path, partial, scenario.trace.format, scenario.file);
     } catch (err) {
       io.stderr.write(`vplat run: cannot write trace '${scenario.trace.path}': ${err instanceof Error ? err.message : String(err)}; nothing was run\n`);
       return ExitCode.usage;
@@ -162,7 +179,7 @@ async function execute(io: Io, scenario: Scenario, json: boolean): Promise<numbe
   }
   let finished = false;
   try {
-    runner.start(trace === null ? {} : { traceOutput: trace.out });
+    runner.start(trace === null ? {} : trace.options);
     const interrupted = await drive(io, runner);
     runner.close();
     trace?.close();

@@ -6,4 +6,4 @@ export type { BindFailure, ClientSummary, EventSummary, GceSummary, GceThreadSum
 export { traceFormatOf, type BoardKind, type BuiltinBoardKind, type BoardPlan, type CmdqProgram, type KernelPlan, type Scenario, type TraceFormat, type TracePlan } from "./model.js";
 export { SCENARIO, scenarioJsonSchema, type ScenarioDoc } from "./schema.js";
 export { formatDuration, parseDurationWithUnit, type Diagnostic, type JsonSchema, type Pos } from "./schema-dsl.js";
-export { ScenarioRun, runScenario, type MediatekGceRunSummary, type Mt8173Part, type Mt8173RunSummary, type RunOptions, type RunStatus, type RunSummary, type X86Part, type X86RunSummary } from "./run.js";
+export { ScenarioRun, runScenario, traceSink, type MediatekGceRunSummary, type Mt8173Part, type Mt8173RunSummary, type RunOptions, type RunStatus, type RunSummary, type X86Part, type X86RunSummary } from "./run.js";

@@ -39,6 +39,11 @@ export interface RunOptions {
    * The `perfetto-proto` format is binary: its output must implement `writeBytes`.
    */
   readonly traceOutput?: TextOutput;
+  /**
+   * A sink that takes the trace instead of one made for `traceOutput`: a RelaySink in front of a
+   * writer thread (the CLI's), or any sink of the caller's.
+   */
+  readonly traceSink?: TraceSink;
 }
 
 export type RunStatus = "completed" | "crashed" | "stopped";
@@ -122,7 +127,8 @@ export class ScenarioRun {
     if (this.started) throw new Error("the run has already started");
     this.started = true;
     const s = this.scenario;
-    if (s.trace !== null && options.traceOutput !== undefined) this.machine.tracer.attach(traceSink(s.trace.format, options.traceOutput, s.file));
+    if (s.trace !== null && options.traceSink !== undefined) this.machine.tracer.attach(options.traceSink);
+    else if (s.trace !== null && options.traceOutput !== undefined) this.machine.tracer.attach(traceSink(s.trace.format, options.traceOutput, s.file));
     this.guard(() => this.boot());
   }
 
@@ -415,7 +421,8 @@ function mt8173Part(s: Mt8173Stats): Mt8173Part {
   return rest;
 }
 
-function traceSink(format: TraceFormat, out: TextOutput, scenario: string): TraceSink {
+/** The sink that writes a trace of `format` to `out`; `scenario` names the run in formats that carry a comment. */
+export function traceSink(format: TraceFormat, out: TextOutput, scenario: string): TraceSink {
   switch (format) {
     case "perfetto":
       return new PerfettoSink(out);
