@@ -3,7 +3,8 @@ import { readFile } from "node:fs/promises";
 import type { Io, Output } from "./command.js";
 import { startTraceWriter } from "./trace-writer.js";
 
-function fdOutput(fd: number, isTTY: boolean, columns = () => 0): Output {
+/** Writes to an open file descriptor, synchronously (also from the trace writer thread). */
+export function fdOutput(fd: number, isTTY: boolean, columns = () => 0): Output {
   return {
     isTTY,
     get columns() {
@@ -19,8 +20,7 @@ function fdOutput(fd: number, isTTY: boolean, columns = () => 0): Output {
   };
 }
 
-/** Writes all of `bytes` to `fd`, synchronously. */
-export function writeAll(fd: number, bytes: Uint8Array): void {
+function writeAll(fd: number, bytes: Uint8Array): void {
   let done = 0;
   while (done < bytes.length) {
     try {

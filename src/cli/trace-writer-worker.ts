@@ -7,7 +7,7 @@ import { workerData } from "node:worker_threads";
 import { RelayReader, relayFail } from "../sim/sinks/relay.js";
 import { traceSink } from "../tools/scenario/run.js";
 import type { TraceFormat } from "../tools/scenario/model.js";
-import { writeAll } from "./node-io.js";
+import { fdOutput } from "./node-io.js";
 
 /** What trace-writer.ts hands the thread. */
 export interface TraceWriterData {
@@ -19,8 +19,7 @@ export interface TraceWriterData {
 
 const data = workerData as TraceWriterData;
 try {
-  const out = { write: (text: string) => writeAll(data.fd, Buffer.from(text, "utf8")), writeBytes: (bytes: Uint8Array) => writeAll(data.fd, bytes) };
-  new RelayReader(data.buffer, traceSink(data.format, out, data.title)).run();
+  new RelayReader(data.buffer, traceSink(data.format, fdOutput(data.fd, false), data.title)).run();
 } catch (err) {
   // run() has recorded its own failures; this one may come before it (building the sink).
   relayFail(data.buffer, err instanceof Error ? err.message : String(err));
