@@ -74,5 +74,11 @@ if (child >= 0) {
   process.exitCode = 1;
 } else {
   const given = process.argv.find((a) => a.startsWith("--node-flags="));
-  report(given === undefined ? [] : given.slice("--node-flags=".length).split(/\s+/).filter((f) => f !== ""));
+  const flags = given === undefined ? [] : given.slice("--node-flags=".length).split(/\s+/).filter((f) => f !== "");
+  // Refuse flags node rejects now, not after the minutes the default column takes.
+  const probe = spawnSync(process.execPath, [...flags, "-e", "0"], { encoding: "utf8" });
+  if (probe.status !== 0) {
+    console.error(`bench:instructions: node refuses --node-flags: ${probe.stderr.trim().split("\n")[0] ?? ""}`);
+    process.exitCode = 2;
+  } else report(flags);
 }
