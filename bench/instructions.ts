@@ -70,7 +70,7 @@ if (child >= 0) {
   pc.boot();
   pc.runFor(Number(process.argv[child + 1]) * 1e9);
 } else if (spawnSync("valgrind", ["--version"]).error !== undefined) {
-  console.log("bench:instructions needs valgrind (Debian package 'valgrind'), which is not installed");
+  console.error("bench:instructions needs valgrind (Debian package 'valgrind'), which is not installed");
   process.exitCode = 1;
 } else {
   const given = process.argv.find((a) => a.startsWith("--node-flags="));
@@ -80,5 +80,12 @@ if (child >= 0) {
   if (probe.status !== 0) {
     console.error(`bench:instructions: node refuses --node-flags: ${probe.stderr.trim().split("\n")[0] ?? ""}`);
     process.exitCode = 2;
-  } else report(flags);
+  } else {
+    try {
+      report(flags);
+    } catch (err) {
+      console.error(`bench:instructions: ${err instanceof Error ? err.message : String(err)}`);
+      process.exitCode = 1;
+    }
+  }
 }
