@@ -1,6 +1,6 @@
 import { EventSelection, eventLabel, trackName, type EventFilter, type TraceArg, type TraceEvent, type TraceSink } from "../trace.js";
 import { CHUNK } from "./writer.js";
-import { KINDS, Kind } from "./kinds.js";
+import { KINDS, Kind, Step, trackStep, type TrackState } from "./kinds.js";
 
 /**
  * Field numbers and enum values of Perfetto's trace protos (github.com/google/perfetto,
@@ -312,12 +312,8 @@ function stringRoom(s: string): number {
 }
 
 /** A track: its uuid, and what the sink keeps of it to mirror PerfettoSink. */
-interface Track {
+interface Track extends TrackState {
   readonly uuid: number;
-  /** Slices begun and not yet ended. */
-  depth: number;
-  /** The last value written on a signal's counter (a signal writes only changes). */
-  last: TraceArg | undefined;
 }
 
 /** A group's parent track and how many children it has ranked. */
@@ -470,17 +466,10 @@ export class PerfettoProtoSink implements TraceSink {
     } else route ??= this.route(slot, undefined);
     const track = route.track;
     this.lastT = t;
-    const kind = slot.kind;
-    if (kind === Kind.Begin) track.depth++;
-    else if (kind === Kind.End) {
-      if (track.depth === 0) return;
-      track.depth--;
-    } else if (kind !== Kind.Instant) {
-      const value = args[args.length - 1];
-      if (kind === Kind.Signal) {
-        if (value === track.last) return;
-        track.last = value;
-      }
+    const value = args[args.length - 1];
+    const step = trackStep(slot.kind, track, value);
+    if (step === Step.Skip) return;
+    if (step === Step.Counter) {
       this.counter(route, t, value);
       return;
     }

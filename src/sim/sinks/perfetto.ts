@@ -1,6 +1,6 @@
 import { EventSelection, eventLabel, trackName, type EventFilter, type TraceArg, type TraceEvent, type TraceSink } from "../trace.js";
 import { writeArg } from "./jsonl.js";
-import { KINDS, Kind } from "./kinds.js";
+import { KINDS, Step, trackStep, type Kind, type TrackState } from "./kinds.js";
 import { ByteWriter, utf8, type TextOutput } from "./writer.js";
 
 /**
@@ -19,13 +19,9 @@ export interface PerfettoOptions {
 }
 
 /** A thread track (slices and instants) or a counter track, with what the sink tracks of it. */
-interface Track {
+interface Track extends TrackState {
   readonly pid: number;
   readonly tid: number;
-  /** Slices begun and not yet ended (B without E). */
-  depth: number;
-  /** The last value written on a signal's counter (a signal writes only changes). */
-  last: TraceArg | undefined;
 }
 
 /** One event on one track: the track and the event's JSON up to its name (labelled events) or its timestamp. */
@@ -103,17 +99,10 @@ export class PerfettoSink implements TraceSink {
     const track = route.track;
     const w = this.out;
     this.lastT = t;
-    const kind = slot.kind;
-    if (kind === Kind.Begin) track.depth++;
-    else if (kind === Kind.End) {
-      if (track.depth === 0) return;
-      track.depth--;
-    } else if (kind !== Kind.Instant) {
-      const value = args[args.length - 1];
-      if (kind === Kind.Signal) {
-        if (value === track.last) return;
-        track.last = value;
-      }
+    const value = args[args.length - 1];
+    const step = trackStep(slot.kind, track, value);
+    if (step === Step.Skip) return;
+    if (step === Step.Counter) {
       this.counter(route, slot, t, value);
       return;
     }
