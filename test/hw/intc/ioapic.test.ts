@@ -324,6 +324,52 @@ describe("IOAPIC destinations and delivery modes", () => {
 });
 
 describe("IOAPIC properties", () => {
+  it("clears Remote IRR on an EOI exactly for the level entries of that vector, re-delivering those still asserted", () => {
+    // 82093AA §3.2.4 (Remote IRR "is reset when an EOI message is received from a local APIC
+    // with a matching vector") and QEMU ioapic_eoi_broadcast (re-delivery of an asserted pin).
+    const pins = [16, 17, 18, 19];
+    const vectors = [0x90, 0x91];
+    type Op = { kind: "set"; pin: number; level: boolean } | { kind: "eoi"; vector: number } | { kind: "route"; pin: number; vector: number; level: boolean };
+    const pin = fc.constantFrom(...pins);
+    const vector = fc.constantFrom(...vectors);
+    const op: fc.Arbitrary<Op> = fc.oneof(
+      fc.record({ kind: fc.constant("set" as const), pin, level: fc.boolean() }),
+      fc.record({ kind: fc.constant("eoi" as const), vector }),
+      fc.record({ kind: fc.constant("route" as const), pin, vector, level: fc.boolean() }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 80 }), (ops) => {
+        const m = machine({ ioapic: { stormGuard: false } });
+        m.tracer.close();
+        m.enable();
+        const source = new Map(pins.map((p) => [p, false]));
+        for (const p of pins) m.route(p, vectors[p & 1]! | RTE_LEVEL);
+        const remote = (p: number) => (m.rteLo(p) & RTE_REMOTE_IRR) !== 0;
+        for (const o of ops) {
+          if (o.kind === "set") {
+            source.set(o.pin, o.level);
+            m.ioapic.setIrq(o.pin, o.level);
+          } else if (o.kind === "route") m.route(o.pin, o.vector | (o.level ? RTE_LEVEL : 0));
+          else {
+            const before = new Map(pins.map((p) => [p, remote(p)]));
+            m.bus.write32(IOAPIC_BASE + IOAPIC_EOI, o.vector);
+            for (const p of pins) {
+              const lo = m.rteLo(p);
+              const matches = (lo & 0xff) === o.vector && (lo & RTE_LEVEL) !== 0;
+              expect(remote(p)).toBe(matches && before.get(p) === true ? source.get(p) === true : before.get(p) === true);
+            }
+          }
+          // An edge entry never holds Remote IRR; an asserted level entry always has a message out.
+          for (const p of pins) {
+            const level = (m.rteLo(p) & RTE_LEVEL) !== 0;
+            if (!level) expect(remote(p)).toBe(false);
+            else if (source.get(p) === true) expect(remote(p)).toBe(true);
+          }
+        }
+      }),
+    );
+  });
+
   it("keeps at most one message of a level pin in flight, whatever the source and the CPU do", () => {
     type Op = { kind: "set"; level: boolean } | { kind: "ack" } | { kind: "eoi" };
     const op: fc.Arbitrary<Op> = fc.oneof(
