@@ -13,10 +13,20 @@
  * V8 optimizes on a background thread, which valgrind would starve; the runs compile on the
  * main thread instead, so compilation is counted where it happens. `-- --node-flags="…"` adds
  * a column with those node/V8 flags (e.g. an inlining budget) for comparison.
+ *
+ * `-- --by-function` counts with callgrind instead and prints the steady-state instructions per
+ * tick of each function (bench/callgrind.ts): where a tick's instructions go. `-- --relay`
+ * attaches the writing end of a streamed trace (a RelaySink whose reader discards), so that
+ * either figure covers the simulation's side of `vplat run --trace`.
  */
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { X86Pc } from "../src/platform/boards/x86-pc.js";
+import { RelaySink, relayBufferBytes } from "../src/sim/sinks/relay.js";
+import { instructionsByFunction } from "./callgrind.js";
 
 const SHORT_S = 20;
 const LONG_S = 40;
@@ -24,15 +34,54 @@ const COLD_S = 1;
 const TICKS_PER_S = 2 * 1000;
 const SYNC_COMPILE = ["--no-concurrent-recompilation", "--no-concurrent-sparkplug"];
 
-/** Instructions valgrind counted for one child run of `seconds` simulated seconds. */
-function instructions(flags: readonly string[], seconds: number): number {
+/** Whether the children attach a relay (`--relay`). */
+const relay = process.argv.includes("--relay");
+
+/** Runs valgrind on a child of `seconds` simulated seconds; returns its pid and total instruction count. */
+function valgrind(tool: readonly string[], flags: readonly string[], seconds: number): { pid: number; total: number } {
   const self = fileURLToPath(import.meta.url);
-  const args = ["--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null", process.execPath, ...SYNC_COMPILE, ...flags, self, "--child", String(seconds)];
-  const out = spawnSync("valgrind", args, { encoding: "utf8" });
+  const child = [self, "--child", String(seconds), ...(relay ? ["--relay"] : [])];
+  const out = spawnSync("valgrind", [...tool, process.execPath, ...SYNC_COMPILE, ...flags, ...child], { encoding: "utf8" });
   if (out.error !== undefined) throw out.error;
   const m = /I\s+refs:\s+([\d,]+)/.exec(out.stderr);
   if (out.status !== 0 || m === null) throw new Error(`valgrind run failed (exit ${out.status}):\n${out.stderr.slice(-2000)}`);
-  return Number(m[1]!.replaceAll(",", ""));
+  return { pid: out.pid, total: Number(m[1]!.replaceAll(",", "")) };
+}
+
+/** Instructions cachegrind counted for one child run of `seconds` simulated seconds. */
+function instructions(flags: readonly string[], seconds: number): number {
+  return valgrind(["--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"], flags, seconds).total;
+}
+
+/** Instructions by function for one child run, from callgrind and V8's code map. */
+function byFunction(dir: string, seconds: number): Map<string, number> {
+  const profile = join(dir, `callgrind.${seconds}`);
+  const { pid } = valgrind(["--tool=callgrind", "--dump-instr=yes", `--callgrind-out-file=${profile}`], ["--perf-basic-prof"], seconds);
+  const codeMap = `/tmp/perf-${pid}.map`;
+  try {
+    return instructionsByFunction(profile, codeMap);
+  } finally {
+    rmSync(codeMap, { force: true });
+  }
+}
+
+/** The `top` functions by steady-state instructions per tick. */
+function reportByFunction(top: number): void {
+  const dir = mkdtempSync(join(tmpdir(), "vplat-callgrind-"));
+  try {
+    const short = byFunction(dir, SHORT_S);
+    const long = byFunction(dir, LONG_S);
+    const ticks = (LONG_S - SHORT_S) * TICKS_PER_S;
+    const rows = [...new Set([...short.keys(), ...long.keys()])].map((name) => ({ name, perTick: ((long.get(name) ?? 0) - (short.get(name) ?? 0)) / ticks }));
+    const total = rows.reduce((sum, r) => sum + r.perTick, 0);
+    console.log(`x86-pc, 2 CPUs, HZ=1000, per-CPU HPET one-shot, ${relay ? "relay attached" : "trace off"} (callgrind): ${Math.round(total)} instructions per tick`);
+    for (const r of rows.sort((a, b) => b.perTick - a.perTick).slice(0, top)) {
+      const name = r.name.replace(/file:\/\/\S*\/dist-bench\//, "");
+      console.log(`${Math.round(r.perTick).toString().padStart(7)} ${((r.perTick / total) * 100).toFixed(1).padStart(5)} %  ${name}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 interface Figures {
@@ -60,13 +109,20 @@ function report(flags: readonly string[]): void {
     rows[2]!.push(`${(alt.cold / 1e9).toFixed(2)} G (${change(base.cold, alt.cold)})`);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  console.log("x86-pc, 2 CPUs, HZ=1000, per-CPU HPET one-shot, trace off (cachegrind)");
+  console.log(`x86-pc, 2 CPUs, HZ=1000, per-CPU HPET one-shot, ${relay ? "relay attached" : "trace off"} (cachegrind)`);
   for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join("   ").trimEnd());
 }
 
 const child = process.argv.indexOf("--child");
 if (child >= 0) {
   const pc = new X86Pc({ cpus: 2, HZ: 1000, tickMode: "oneshot" });
+  if (relay) {
+    const buffer = new ArrayBuffer(relayBufferBytes(1 << 15));
+    const header = new Int32Array(buffer, 0, 2);
+    // The reader's part reduced to nothing: it takes every record as read, by copying the
+    // writer's position (header word 0) to the reader's (word 1), as src/sim/sinks/relay.ts lays them out.
+    pc.machine.tracer.attach(new RelaySink(buffer, { drain: () => (header[1] = header[0]!) }));
+  }
   pc.boot();
   pc.runFor(Number(process.argv[child + 1]) * 1e9);
 } else if (spawnSync("valgrind", ["--version"]).error !== undefined) {
@@ -81,8 +137,14 @@ if (child >= 0) {
     console.error(`bench:instructions: node refuses --node-flags: ${probe.stderr.trim().split("\n")[0] ?? ""}`);
     process.exitCode = 2;
   } else {
+    const option = process.argv.find((a) => a === "--by-function" || a.startsWith("--by-function="));
+    const top = option === undefined ? 0 : option.includes("=") ? Number(option.slice(option.indexOf("=") + 1)) : 40;
     try {
-      report(flags);
+      if (!Number.isSafeInteger(top) || (option !== undefined && top < 1)) {
+        console.error(`bench:instructions: --by-function=N needs a positive whole number of functions, got '${option ?? ""}'`);
+        process.exitCode = 2;
+      } else if (top > 0) reportByFunction(top);
+      else report(flags);
     } catch (err) {
       console.error(`bench:instructions: ${err instanceof Error ? err.message : String(err)}`);
       process.exitCode = 1;
