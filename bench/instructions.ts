@@ -38,10 +38,10 @@ const SYNC_COMPILE = ["--no-concurrent-recompilation", "--no-concurrent-sparkplu
 const relay = process.argv.includes("--relay");
 
 /** Runs valgrind on a child of `seconds` simulated seconds; returns its pid and total instruction count. */
-function valgrind(tool: readonly string[], flags: readonly string[], seconds: number): { pid: number; total: number } {
+function valgrind(tool: readonly string[], flags: readonly string[], seconds: number, cwd?: string): { pid: number; total: number } {
   const self = fileURLToPath(import.meta.url);
   const child = [self, "--child", String(seconds), ...(relay ? ["--relay"] : [])];
-  const out = spawnSync("valgrind", [...tool, process.execPath, ...SYNC_COMPILE, ...flags, ...child], { encoding: "utf8" });
+  const out = spawnSync("valgrind", [...tool, process.execPath, ...SYNC_COMPILE, ...flags, ...child], { encoding: "utf8", cwd });
   if (out.error !== undefined) throw out.error;
   const m = /I\s+refs:\s+([\d,]+)/.exec(out.stderr);
   if (out.status !== 0 || m === null) throw new Error(`valgrind run failed (exit ${out.status}):\n${out.stderr.slice(-2000)}`);
@@ -56,7 +56,8 @@ function instructions(flags: readonly string[], seconds: number): number {
 /** Instructions by function for one child run, from callgrind and V8's code map. */
 function byFunction(dir: string, seconds: number): Map<string, number> {
   const profile = join(dir, `callgrind.${seconds}`);
-  const { pid } = valgrind(["--tool=callgrind", "--dump-instr=yes", `--callgrind-out-file=${profile}`], ["--perf-basic-prof"], seconds);
+  // In `dir`: V8 also writes an isolate-*.log file into its working directory with this flag.
+  const { pid } = valgrind(["--tool=callgrind", "--dump-instr=yes", `--callgrind-out-file=${profile}`], ["--perf-basic-prof"], seconds, dir);
   const codeMap = `/tmp/perf-${pid}.map`;
   try {
     return instructionsByFunction(profile, codeMap);
