@@ -14,8 +14,9 @@
  * main thread instead, so compilation is counted where it happens. `-- --node-flags="…"` adds
  * a column with those node/V8 flags (e.g. an inlining budget) for comparison.
  *
- * `-- --by-function` counts with callgrind instead and prints the steady-state instructions per
- * tick of each function (bench/callgrind.ts): where a tick's instructions go. `-- --relay`
+ * `-- --by-function` counts with callgrind instead (under `--node-flags` when given) and prints
+ * the steady-state instructions per tick of each function (bench/callgrind.ts): where a tick's
+ * instructions go. `-- --relay`
  * attaches the writing end of a streamed trace (a RelaySink whose reader discards), so that
  * either figure covers the simulation's side of `vplat run --trace`.
  */
@@ -37,6 +38,11 @@ const SYNC_COMPILE = ["--no-concurrent-recompilation", "--no-concurrent-sparkplu
 /** Whether the children attach a relay (`--relay`). */
 const relay = process.argv.includes("--relay");
 
+/** The first line of a report: the configuration counted, and by which tool. */
+function heading(tool: string): string {
+  return `x86-pc, 2 CPUs, HZ=1000, per-CPU HPET one-shot, ${relay ? "relay attached" : "trace off"} (${tool})`;
+}
+
 /** Runs valgrind on a child of `seconds` simulated seconds; returns its pid and total instruction count. */
 function valgrind(tool: readonly string[], flags: readonly string[], seconds: number, cwd?: string): { pid: number; total: number } {
   const self = fileURLToPath(import.meta.url);
@@ -54,10 +60,10 @@ function instructions(flags: readonly string[], seconds: number): number {
 }
 
 /** Instructions by function for one child run, from callgrind and V8's code map. */
-function byFunction(dir: string, seconds: number): Map<string, number> {
+function byFunction(dir: string, seconds: number, flags: readonly string[]): Map<string, number> {
   const profile = join(dir, `callgrind.${seconds}`);
   // In `dir`: V8 also writes an isolate-*.log file into its working directory with this flag.
-  const { pid } = valgrind(["--tool=callgrind", "--dump-instr=yes", `--callgrind-out-file=${profile}`], ["--perf-basic-prof"], seconds, dir);
+  const { pid } = valgrind(["--tool=callgrind", "--dump-instr=yes", `--callgrind-out-file=${profile}`], ["--perf-basic-prof", ...flags], seconds, dir);
   const codeMap = `/tmp/perf-${pid}.map`;
   try {
     return instructionsByFunction(profile, codeMap);
@@ -66,16 +72,16 @@ function byFunction(dir: string, seconds: number): Map<string, number> {
   }
 }
 
-/** The `top` functions by steady-state instructions per tick. */
-function reportByFunction(top: number): void {
+/** The `top` functions by steady-state instructions per tick, under the given node flags. */
+function reportByFunction(top: number, flags: readonly string[]): void {
   const dir = mkdtempSync(join(tmpdir(), "vplat-callgrind-"));
   try {
-    const short = byFunction(dir, SHORT_S);
-    const long = byFunction(dir, LONG_S);
+    const short = byFunction(dir, SHORT_S, flags);
+    const long = byFunction(dir, LONG_S, flags);
     const ticks = (LONG_S - SHORT_S) * TICKS_PER_S;
     const rows = [...new Set([...short.keys(), ...long.keys()])].map((name) => ({ name, perTick: ((long.get(name) ?? 0) - (short.get(name) ?? 0)) / ticks }));
     const total = rows.reduce((sum, r) => sum + r.perTick, 0);
-    console.log(`x86-pc, 2 CPUs, HZ=1000, per-CPU HPET one-shot, ${relay ? "relay attached" : "trace off"} (callgrind): ${Math.round(total)} instructions per tick`);
+    console.log(`${heading("callgrind")}${flags.length > 0 ? `, ${flags.join(" ")}` : ""}: ${Math.round(total)} instructions per tick`);
     for (const r of rows.sort((a, b) => b.perTick - a.perTick).slice(0, top)) {
       const name = r.name.replace(/file:\/\/\S*\/dist-bench\//, "");
       console.log(`${Math.round(r.perTick).toString().padStart(7)} ${((r.perTick / total) * 100).toFixed(1).padStart(5)} %  ${name}`);
@@ -110,7 +116,7 @@ function report(flags: readonly string[]): void {
     rows[2]!.push(`${(alt.cold / 1e9).toFixed(2)} G (${change(base.cold, alt.cold)})`);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  console.log(`x86-pc, 2 CPUs, HZ=1000, per-CPU HPET one-shot, ${relay ? "relay attached" : "trace off"} (cachegrind)`);
+  console.log(heading("cachegrind"));
   for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join("   ").trimEnd());
 }
 
@@ -144,7 +150,7 @@ if (child >= 0) {
       if (!Number.isSafeInteger(top) || (option !== undefined && top < 1)) {
         console.error(`bench:instructions: --by-function=N needs a positive whole number of functions, got '${option ?? ""}'`);
         process.exitCode = 2;
-      } else if (top > 0) reportByFunction(top);
+      } else if (top > 0) reportByFunction(top, flags);
       else report(flags);
     } catch (err) {
       console.error(`bench:instructions: ${err instanceof Error ? err.message : String(err)}`);
