@@ -26,8 +26,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { X86Pc } from "../src/platform/boards/x86-pc.js";
-import { RelaySink, relayBufferBytes } from "../src/sim/sinks/relay.js";
 import { instructionsByFunction } from "./callgrind.js";
+import { discardingRelay } from "./discarding-relay.js";
 
 const SHORT_S = 20;
 const LONG_S = 40;
@@ -123,13 +123,7 @@ function report(flags: readonly string[]): void {
 const child = process.argv.indexOf("--child");
 if (child >= 0) {
   const pc = new X86Pc({ cpus: 2, HZ: 1000, tickMode: "oneshot" });
-  if (relay) {
-    const buffer = new ArrayBuffer(relayBufferBytes(1 << 15));
-    const header = new Int32Array(buffer, 0, 2);
-    // The reader's part reduced to nothing: it takes every record as read, by copying the
-    // writer's position (header word 0) to the reader's (word 1), as src/sim/sinks/relay.ts lays them out.
-    pc.machine.tracer.attach(new RelaySink(buffer, { drain: () => (header[1] = header[0]!) }));
-  }
+  if (relay) pc.machine.tracer.attach(discardingRelay());
   pc.boot();
   pc.runFor(Number(process.argv[child + 1]) * 1e9);
 } else if (spawnSync("valgrind", ["--version"]).error !== undefined) {

@@ -9,6 +9,11 @@
  * seconds (V8 keeps compiling the tick path for the first ~20 simulated seconds of a fresh
  * process: the first second runs at ~15×), then times WINDOWS windows of WINDOW_S seconds and
  * takes their median. The cold start is reported beside it, as a row without a target.
+ *
+ * Two more rows without targets tell which end of the writer thread binds: the events emitted
+ * to a sink that does nothing (what emission costs), and the events copied into the writer
+ * thread's ring by a reader that discards them (what the simulation's thread pays for
+ * `vplat run --trace`, whatever the writer thread does).
  */
 import { closeSync, openSync, unlinkSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,6 +23,7 @@ import { X86Pc } from "../src/platform/boards/x86-pc.js";
 import { PerfettoSink } from "../src/sim/sinks/perfetto.js";
 import { PerfettoProtoSink } from "../src/sim/sinks/perfetto-proto.js";
 import type { TraceSink } from "../src/sim/trace.js";
+import { discardingRelay } from "./discarding-relay.js";
 import { sample, timeIt, type BenchRow, type Benchmark } from "./harness.js";
 
 const WARMUP_S = 30;
@@ -26,7 +32,8 @@ const WINDOWS = 7;
 const PRIME_S = 5;
 
 type Format = "perfetto-proto" | "perfetto";
-type Trace = "off" | { readonly format: Format; readonly thread: boolean };
+/** "no-op sink" and "ring only" are the diagnostic rows (see above). */
+type Trace = "off" | "no-op sink" | "ring only" | { readonly format: Format; readonly thread: boolean };
 
 /** A trace file in the temporary directory and the sink that streams into it. */
 function traceFile(format: Format, thread: boolean): { sink: TraceSink; done: () => void } {
@@ -63,6 +70,13 @@ function board(trace: Trace): { pc: X86Pc; done: () => void } {
     pc.boot();
     return { pc, done: () => {} };
   }
+  if (trace === "no-op sink" || trace === "ring only") {
+    // Detached, not closed: closing a relay waits for a reader to close its sink, and none will.
+    const sink: TraceSink = trace === "ring only" ? discardingRelay() : { record: () => {}, close: () => {} };
+    pc.machine.tracer.attach(sink);
+    pc.boot();
+    return { pc, done: () => pc.machine.tracer.detach(sink) };
+  }
   const file = traceFile(trace.format, trace.thread);
   pc.machine.tracer.attach(file.sink);
   pc.boot();
@@ -90,12 +104,17 @@ function prime(trace: Trace): void {
   done();
 }
 
-function row(trace: Trace, target: number | undefined): BenchRow {
+function describe(trace: Trace): string {
   const format = (f: Format) => (f === "perfetto-proto" ? "Perfetto protobuf" : "Perfetto JSON");
-  const what =
-    trace === "off" ? "trace off" : `trace streamed to a file (${format(trace.format)}) ${trace.thread ? "by the writer thread (vplat run --trace)" : "on the simulation's thread"}`;
+  if (trace === "off") return "trace off";
+  if (trace === "no-op sink") return "every event emitted to a sink that does nothing";
+  if (trace === "ring only") return "every event copied into the writer thread's ring, which nothing formats";
+  return `trace streamed to a file (${format(trace.format)}) ${trace.thread ? "by the writer thread (vplat run --trace)" : "on the simulation's thread"}`;
+}
+
+function row(trace: Trace, target: number | undefined): BenchRow {
   return {
-    name: `x86-pc 2 CPUs HZ=1000 per-CPU HPET one-shot, ${what}`,
+    name: `x86-pc 2 CPUs HZ=1000 per-CPU HPET one-shot, ${describe(trace)}`,
     unit: "x real time",
     value: sample(steady(trace)),
     ...(target === undefined ? {} : { target: { min: target } }),
@@ -115,6 +134,8 @@ export const x86Board: Benchmark = {
     check(first.pc);
     const off = row("off", 1000);
     const traced: { trace: Trace; target?: number }[] = [
+      { trace: "no-op sink" },
+      { trace: "ring only" },
       { trace: { format: "perfetto-proto", thread: true }, target: 100 },
       { trace: { format: "perfetto", thread: true } },
       { trace: { format: "perfetto-proto", thread: false } },
