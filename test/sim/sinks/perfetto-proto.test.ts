@@ -310,15 +310,7 @@ function readTrace(bytes: Uint8Array): Trace {
 function capture(options: PerfettoProtoOptions = {}) {
   const chunks: Uint8Array[] = [];
   const sink = new PerfettoProtoSink({ writeBytes: (b) => void chunks.push(b.slice()) }, options);
-  const bytes = () => {
-    const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-    let at = 0;
-    for (const c of chunks) {
-      out.set(c, at);
-      at += c.length;
-    }
-    return out;
-  };
+  const bytes = () => new Uint8Array(Buffer.concat(chunks));
   return { sink, chunks, bytes, read: () => readTrace(bytes()) };
 }
 
